@@ -1,0 +1,24 @@
+using System.Text.Json.Serialization;
+
+namespace PSContainer.Runtime.Snapshots;
+
+/// <summary>
+/// A mount as plain data (containerd's mount.Mount): snapshotters return these, and only
+/// <c>Linux/Mounter</c> performs them. For overlay, each lower layer is one <c>lowerdir+=</c> option
+/// (top layer first) so the list has no length limit; the mounter joins them when it must use mount(2).
+/// </summary>
+public sealed record Mount
+{
+    [JsonPropertyName("type")]
+    public string Type { get; init; } = "";
+
+    [JsonPropertyName("source")]
+    public string Source { get; init; } = "";
+
+    [JsonPropertyName("target")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Target { get; init; }
+
+    [JsonPropertyName("options")]
+    public IReadOnlyList<string> Options { get; init; } = [];
+}

@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+
+namespace PSContainer.Runtime.Spec;
+
+/// <summary>An OCI image index or a Docker manifest list (image-spec image-index.md).</summary>
+public sealed record ImageIndex
+{
+    [JsonPropertyName("schemaVersion")]
+    public int SchemaVersion { get; init; } = 2;
+
+    [JsonPropertyName("mediaType")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? MediaType { get; init; }
+
+    [JsonPropertyName("manifests")]
+    public IReadOnlyList<Descriptor> Manifests { get; init; } = [];
+
+    [JsonPropertyName("annotations")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+}
