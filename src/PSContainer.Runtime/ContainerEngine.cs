@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
+using PSContainer.Runtime.Containers;
+using PSContainer.Runtime.Content;
+using PSContainer.Runtime.Images;
+using PSContainer.Runtime.Process;
+using PSContainer.Runtime.Registry;
+using PSContainer.Runtime.Snapshots;
+
+namespace PSContainer.Runtime;
+
+/// <summary>
+/// The engine for one store root: images, containers and the stores beneath them. Daemonless — every
+/// process that uses the same root sees the same state, and the stores guard themselves with file locks.
+///
+/// Layout of the root (default <c>/var/lib/pscontainer</c>, or <c>$PSCONTAINER_ROOT</c>):
+/// <c>blobs/</c> and <c>ingest/</c> (content), <c>images/</c> (names), <c>snapshots/</c> (unpacked layers),
+/// <c>containers/</c> (one bundle directory per container).
+/// </summary>
+public sealed class ContainerEngine
+{
+    public const string DefaultRoot = "/var/lib/pscontainer";
+    public const string RootVariable = "PSCONTAINER_ROOT";
+    private static readonly ConcurrentDictionary<string, ContainerEngine> Engines = new();
+
+    private ContainerEngine(string root)
+    {
+        Root = root;
+        Directory.CreateDirectory(root);
+        var content = new LocalContentStore(root);
+        Content = content;
+        var cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = 4096 });
+        var documents = new ImageDocuments(content, cache);
+        Snapshotter = new OverlaySnapshotter(Path.Combine(root, "snapshots"));
+        Images = new ImageService(new ImageStore(Path.Combine(root, "images")), content, documents, Snapshotter,
+            () => new RegistryClient(RegistryConfig.Load()));
+        Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers")), Images, Snapshotter,
+            () => new ContainerLauncher(ContainerLauncher.DefaultShimPath));
+    }
+
+    public string Root { get; }
+
+    public IContentStore Content { get; }
+
+    public ISnapshotter Snapshotter { get; }
+
+    public ImageService Images { get; }
+
+    public ContainerService Containers { get; }
+
+    /// <summary>The root in effect: <c>$PSCONTAINER_ROOT</c> if set, else the default.</summary>
+    public static string CurrentRoot
+    {
+        get
+        {
+            string? root = Environment.GetEnvironmentVariable(RootVariable);
+            return Path.GetFullPath(string.IsNullOrEmpty(root) ? DefaultRoot : root);
+        }
+    }
+
+    /// <summary>The engine for a root, shared by every caller in this process.</summary>
+    public static ContainerEngine ForRoot(string? root = null) =>
+        Engines.GetOrAdd(Path.GetFullPath(root ?? CurrentRoot), r => new ContainerEngine(r));
+}

@@ -1,0 +1,40 @@
+namespace PSContainer.Runtime.Containers;
+
+/// <summary>A container as users see it (docker ps / podman ps): identity, image, command and state.</summary>
+public sealed record Container
+{
+    public required string Id { get; init; }
+
+    public string ShortId => Id[..12];
+
+    public required string Name { get; init; }
+
+    /// <summary>The image as it was named when the container was created.</summary>
+    public required string Image { get; init; }
+
+    public required string ImageId { get; init; }
+
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public required DateTimeOffset Created { get; init; }
+
+    public required ContainerStatus Status { get; init; }
+
+    /// <summary>The exit code once the container has exited: its own, 128+n when killed by signal n, 125–127 when it could not start.</summary>
+    public required int? ExitCode { get; init; }
+
+    /// <summary>Why the container could not start, when it could not.</summary>
+    public required string? Error { get; init; }
+
+    /// <summary>The host pid of the container's init process while it runs.</summary>
+    public required int? Pid { get; init; }
+
+    public required DateTimeOffset? StartedAt { get; init; }
+
+    public required DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>The container's directory in the store (its bundle, upper layer and shim files).</summary>
+    public required string Directory { get; init; }
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,70 @@
+using PSContainer.Runtime.Errors;
+using PSContainer.Runtime.Images;
+using PSContainer.Runtime.Process;
+using PSContainer.Runtime.Snapshots;
+
+namespace PSContainer.Runtime.Containers;
+
+/// <summary>
+/// Containers as users know them: create one from an image (spec + rootfs mounts + bundle on disk),
+/// start it through the shim, find and list them.
+/// </summary>
+public sealed class ContainerService
+{
+    private readonly ContainerStore _store;
+    private readonly ImageService _images;
+    private readonly ISnapshotter _snapshotter;
+    private readonly Func<ContainerLauncher> _launcher;
+
+    public ContainerService(ContainerStore store, ImageService images, ISnapshotter snapshotter, Func<ContainerLauncher> launcher)
+    {
+        _store = store;
+        _images = images;
+        _snapshotter = snapshotter;
+        _launcher = launcher;
+    }
+
+    /// <summary>Creates a container from an image; its layers are unpacked first if they are not.</summary>
+    public async Task<Container> CreateAsync(ContainerImage image, RunOptions options, CancellationToken cancellationToken)
+    {
+        if (options.Name is not null)
+        {
+            ContainerNames.ValidateName(options.Name);
+        }
+        await _images.EnsureUnpackedAsync(image, cancellationToken).ConfigureAwait(false);
+        string id = ContainerNames.NewId();
+        var spec = SpecBuilder.Build(id, _images.Config(image), options);
+        var top = _images.TopChainId(image);
+        var record = new ContainerRecord
+        {
+            Id = id,
+            Name = options.Name ?? "",
+            Image = image.Reference.ToFamiliarString(),
+            ImageId = image.Id,
+            Command = spec.Process.Args,
+            Created = DateTimeOffset.UtcNow,
+            Labels = options.Labels,
+        };
+        return await _store.CreateAsync(record, spec,
+            directory => _snapshotter.PrepareRootfs(top, Path.Combine(directory, "upper"), Path.Combine(directory, "work")),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a created container attached: the caller reads its output and waits for its exit.</summary>
+    public RunningContainer Start(Container container)
+    {
+        if (container.Status != ContainerStatus.Created)
+        {
+            throw ContainerRuntimeException.FailedPrecondition("ContainerNotCreated",
+                $"container {container.Name}: cannot start a container that is {container.Status.ToString().ToLowerInvariant()}", container.Name);
+        }
+        return _launcher().Start(container.Directory);
+    }
+
+    public Container? Find(string idOrName) => _store.Find(idOrName);
+
+    public Container Get(string idOrName) => _store.Find(idOrName)
+        ?? throw ContainerRuntimeException.NotFound("ContainerNotFound", $"no such container: {idOrName}", idOrName);
+
+    public IReadOnlyList<Container> List() => _store.List();
+}

@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+
+namespace PSContainer.Commands.Progress;
+
+/// <summary>
+/// Runs engine work on the thread pool while the cmdlet's pipeline thread does all the writing:
+/// engine callbacks <see cref="Post"/> actions, and <see cref="Run{T}"/> executes them on the pipeline
+/// thread until the work completes (PSResourceGet's pattern). Write* is never called from another thread.
+/// </summary>
+internal sealed class PipelinePump
+{
+    private readonly BlockingCollection<Action> _actions = new();
+
+    /// <summary>Queues an action for the pipeline thread. Safe from any thread.</summary>
+    public void Post(Action action)
+    {
+        try
+        {
+            _actions.Add(action);
+        }
+        catch (InvalidOperationException)
+        {
+            // The pump has finished; late events (progress after completion) are dropped.
+        }
+    }
+
+    /// <summary>Starts <paramref name="work"/> and pumps posted actions until it finishes; returns its result or rethrows its failure.</summary>
+    public T Run<T>(Func<Task<T>> work)
+    {
+        var task = Task.Run(work);
+        task.ContinueWith(_ => _actions.CompleteAdding(), TaskScheduler.Default);
+        foreach (var action in _actions.GetConsumingEnumerable())
+        {
+            action();
+        }
+        return task.GetAwaiter().GetResult();
+    }
+
+    public void Run(Func<Task> work) => Run(async () =>
+    {
+        await work().ConfigureAwait(false);
+        return true;
+    });
+}
