@@ -208,6 +208,38 @@ Describe 'New-TestImage' {
     }
 }
 
+Describe 'New-HelloWorldImage' {
+    It 'is the demo program alone at /hello, Cmd ["/hello"], and it runs after a trip through the registry' {
+        $registry = Start-TestRegistry
+        $work = New-TestTempDirectory
+        try {
+            $published = New-HelloWorldImage | Publish-TestImage -Registry $registry -Repository library/hello-world
+            $config = (Invoke-Skopeo inspect --tls-verify=false --config "docker://$($published.Reference)" | ConvertFrom-Json).config
+            $config.Cmd | Should -Be @('/hello')
+
+            $pulled = Join-Path $work 'pulled'
+            $bundle = Join-Path $work 'bundle'
+            Invoke-Skopeo --insecure-policy copy --quiet --src-tls-verify=false "docker://$($published.Reference)" "oci:${pulled}:latest" | Out-Null
+            & umoci unpack --image "${pulled}:latest" $bundle 2>&1 | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            @(Get-ChildItem -LiteralPath (Join-Path $bundle 'rootfs') -Recurse -Force).Name | Should -Be @('hello')
+
+            # Statically linked (no program interpreter), since the image has no libc.
+            & readelf --program-headers (Join-Path $bundle 'rootfs/hello') | Where-Object { $_ -match 'INTERP' } | Should -BeNullOrEmpty
+            # Run here on the host, it reports the host's name.
+            $output = & (Join-Path $bundle 'rootfs/hello')
+            $LASTEXITCODE | Should -Be 0
+            $output | Should -Contain 'Hello from PSContainer!'
+            $output | Should -Contain " PS> Get-ContainerImage | Get-ContainerLayer"
+            ($output | Where-Object { $_ -match '^\s+hostname:\s+(\S+)' } | ForEach-Object { $Matches[1] }) | Should -Be ([Environment]::MachineName)
+        }
+        finally {
+            Stop-TestRegistry $registry
+            Remove-Item -LiteralPath $work -Recurse -Force
+        }
+    }
+}
+
 Describe 'New-TestStore and Set-TestRegistryConfig' {
     It 'points PSCONTAINER_ROOT and PSCONTAINER_CONFIG at a fresh store, and Remove-TestStore restores them' {
         $savedRoot, $savedConfig = $env:PSCONTAINER_ROOT, $env:PSCONTAINER_CONFIG

@@ -334,6 +334,29 @@ function New-BusyboxImage {
     }
 }
 
+function New-HelloWorldImage {
+    <#
+    .SYNOPSIS
+    The demo's hello-world image: demo/hello-world/hello.c compiled with `gcc -static -Os -s`,
+    alone at /hello, Cmd ["/hello"]. Like Docker's hello-world, it needs nothing else.
+    #>
+    [CmdletBinding()]
+    param([string]$Tag = 'latest')
+
+    $source = Join-Path $PSScriptRoot '../../demo/hello-world/hello.c'
+    $hash = (Get-FileHash -LiteralPath $source -Algorithm SHA256).Hash.ToLowerInvariant()
+    $binary = Join-Path (Get-TestCacheDirectory) "hello-$($hash.Substring(0, 16))"
+    if (-not (Test-Path -LiteralPath $binary)) {
+        $partial = "$binary.partial-$PID"
+        Invoke-Tool gcc -static -Os -s -o $partial $source | Out-Null
+        Move-Item -LiteralPath $partial -Destination $binary -Force
+    }
+    New-TestImage -Name hello-world -Tag $Tag -CacheKey $hash -Cmd '/hello' -Layer {
+        param($RootFs)
+        Copy-Item -LiteralPath $binary -Destination (Join-Path $RootFs 'hello')
+    }.GetNewClosure()
+}
+
 function Publish-TestImage {
     <#
     .SYNOPSIS
@@ -436,5 +459,5 @@ function Set-TestRegistryConfig {
 #endregion
 
 Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
-    New-TestImage, New-BusyboxImage, Publish-TestImage, New-TestStore, Remove-TestStore,
+    New-TestImage, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
     Set-TestRegistryConfig, New-TestTempDirectory
