@@ -1,0 +1,27 @@
+# Module manifest for PSContainer. The assemblies are laid out in out/module by ./build.ps1 Build.
+@{
+    RootModule           = 'out/module/PSContainer.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'be91a681-cc2e-4002-85af-2d52d40f39d3'
+    Author               = 'The PSContainer authors'
+    Copyright            = '(c) The PSContainer authors.'
+    Description          = 'A daemonless container runtime for Linux that lives inside PowerShell: pull OCI images, assemble their layers and run them as namespaced processes, with real .NET objects in the pipeline.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('out/module/PSContainer.Format.ps1xml')
+    # Listed one by one (no wildcards) so that PowerShell can discover them without loading the module.
+    CmdletsToExport      = @(
+        'Start-Container'
+        'Invoke-ContainerImagePull'
+        'Get-ContainerImage'
+        'Get-ContainerLayer'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags = @('container', 'oci', 'linux', 'namespaces', 'overlayfs')
+        }
+    }
+}

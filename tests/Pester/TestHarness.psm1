@@ -1,0 +1,463 @@
+# TestHarness.psm1: the fixtures every Pester file (and the demo) builds on.
+#
+# Images are made only with real, independent tools: umoci builds OCI layouts, skopeo pushes them,
+# and Debian's distribution registry (docker-registry) serves them. Nothing here uses PSContainer's
+# own code, so a bug in the engine cannot hide itself by also being in the fixture.
+
+Set-StrictMode -Version Latest
+
+# Bump when the way images are built changes, so a persistent cache never serves an old build.
+$script:HarnessVersion = 1
+$script:ProbeUserAgent = 'psc-test-harness-probe'
+$script:DefaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+#region helpers
+
+# Runs a native tool and throws with its output if it fails: a fixture that half-worked must not
+# turn into a confusing assertion failure three steps later.
+function Invoke-Tool {
+    # A plain function (not advanced) so that arguments like --image reach $args untouched;
+    # arrays among them are flattened, so callers can build argument lists.
+    $filePath = $args[0]
+    $argumentList = @($args | Select-Object -Skip 1 | ForEach-Object { $_ })
+    $output = & $filePath @argumentList 2>&1
+    if ($LASTEXITCODE -ne 0) {
+        throw "$filePath $($argumentList -join ' ') failed with exit code ${LASTEXITCODE}:`n$($output -join "`n")"
+    }
+    $output | ForEach-Object { "$_" }
+}
+
+function New-TestTempDirectory {
+    param([string]$Prefix = 'psc-test')
+    $path = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-$([guid]::NewGuid().ToString('n').Substring(0, 12))"
+    (New-Item -ItemType Directory -Path $path).FullName
+}
+
+# Asks the kernel for a free port by binding to port 0. Another process could take it before the
+# registry binds it; Start-TestRegistry retries on "address already in use" for that reason.
+function Get-FreeTcpPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    try {
+        $listener.Start()
+        $listener.LocalEndpoint.Port
+    }
+    finally {
+        $listener.Stop()
+    }
+}
+
+function Get-TestCacheDirectory {
+    # build.ps1 points this at a per-run directory and removes it afterwards; a test file run by
+    # hand falls back to a shared directory, which is safe because entries are keyed by content.
+    $path = if ($env:PSCONTAINER_TEST_CACHE) { $env:PSCONTAINER_TEST_CACHE }
+            else { Join-Path ([IO.Path]::GetTempPath()) 'psc-test-cache' }
+    $null = New-Item -ItemType Directory -Force -Path $path
+    $path
+}
+
+function Get-StringHash {
+    param([string]$Text)
+    $bytes = [Text.Encoding]::UTF8.GetBytes($Text)
+    [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes)).ToLowerInvariant()
+}
+
+#endregion
+
+#region registry
+
+function Start-TestRegistry {
+    <#
+    .SYNOPSIS
+    Runs Debian's distribution registry on 127.0.0.1 on a free port with a fresh, empty storage.
+    .OUTPUTS
+    An object with Url (http://127.0.0.1:<port>), HostPort (127.0.0.1:<port>), Port,
+    StorageDirectory, LogFile, ConfigFile, Directory and Process. Stop it with Stop-TestRegistry.
+    #>
+    [CmdletBinding()]
+    param(
+        # Only anonymous access for now; basic and token auth plug in here when the engine needs them.
+        [ValidateSet('none')][string]$Auth = 'none',
+        [int]$TimeoutSeconds = 30
+    )
+
+    $directory = New-TestTempDirectory 'psc-registry'
+    $storage = (New-Item -ItemType Directory -Path (Join-Path $directory 'storage')).FullName
+    $logFile = Join-Path $directory 'registry.log'
+    $configFile = Join-Path $directory 'config.yml'
+
+    try {
+        foreach ($attempt in 1..3) {
+            $port = Get-FreeTcpPort
+            # Log level info makes the registry write one access-log line per request, which is
+            # what Get-TestRegistryRequests reads.
+            Set-Content -LiteralPath $configFile -Value @"
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $storage
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: psc-test-$([guid]::NewGuid().ToString('n'))
+"@
+            # sh redirects straight into the file, then execs, so the Process object *is* the
+            # registry and every log line is on disk as soon as the registry writes it (no pipe
+            # that a reader thread in this process would have to drain and flush).
+            $startInfo = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+            foreach ($arg in @('-c', 'exec "$0" serve "$1" </dev/null >>"$2" 2>&1', '/usr/bin/docker-registry', $configFile, $logFile)) {
+                $startInfo.ArgumentList.Add($arg)
+            }
+            $startInfo.UseShellExecute = $false
+            $process = [System.Diagnostics.Process]::Start($startInfo)
+
+            $url = "http://127.0.0.1:$port"
+            $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+            while (-not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) {
+                try {
+                    $response = Invoke-WebRequest -Uri "$url/v2/" -UserAgent $script:ProbeUserAgent -TimeoutSec 2 -SkipHttpErrorCheck
+                    if ($response.StatusCode -eq 200) {
+                        return [pscustomobject]@{
+                            PSTypeName       = 'PSContainer.TestRegistry'
+                            Url              = $url
+                            HostPort         = "127.0.0.1:$port"
+                            Port             = $port
+                            StorageDirectory = $storage
+                            LogFile          = $logFile
+                            ConfigFile       = $configFile
+                            Directory        = $directory
+                            Process          = $process
+                        }
+                    }
+                }
+                catch {
+                    # Not listening yet.
+                }
+                Start-Sleep -Milliseconds 50
+            }
+
+            $log = if (Test-Path -LiteralPath $logFile) { Get-Content -LiteralPath $logFile -Raw } else { '' }
+            if (-not $process.HasExited) {
+                $process.Kill()
+                $process.WaitForExit()
+                throw "docker-registry did not answer GET $url/v2/ within $TimeoutSeconds s. Log:`n$log"
+            }
+            if ($log -notmatch 'address already in use') {
+                throw "docker-registry exited with code $($process.ExitCode). Log:`n$log"
+            }
+            # Lost the race for the port to another process: try another one.
+        }
+        throw 'docker-registry could not bind a free port in 3 attempts.'
+    }
+    catch {
+        Remove-Item -LiteralPath $directory -Recurse -Force -ErrorAction SilentlyContinue
+        throw
+    }
+}
+
+function Stop-TestRegistry {
+    <#
+    .SYNOPSIS
+    Kills the registry, waits for it to exit and removes its storage, config and log.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)][psobject]$Registry,
+        # Leave the storage and log on disk (to look at them after a failure).
+        [switch]$KeepFiles
+    )
+    process {
+        if (-not $Registry.Process.HasExited) {
+            # The registry keeps no state that a graceful shutdown would save.
+            $Registry.Process.Kill()
+        }
+        $Registry.Process.WaitForExit()
+        if (-not $KeepFiles) {
+            Remove-Item -LiteralPath $Registry.Directory -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
+
+function Get-TestRegistryRequests {
+    <#
+    .SYNOPSIS
+    The requests the registry has served so far, oldest first, parsed from its access log:
+    Method, Path (without the query), Query, Status, Size, UserAgent. The harness's own
+    readiness probes are left out. To see only what one step sent, count the requests before it
+    and Select-Object -Skip that count afterwards.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][psobject]$Registry)
+
+    # The registry writes the access-log line just after it sends the response, so a client can
+    # be a hair faster than the log. Wait until the file stops growing (briefly) before reading.
+    $deadline = [DateTime]::UtcNow.AddSeconds(2)
+    $length = -1
+    while ([DateTime]::UtcNow -lt $deadline) {
+        $current = (Get-Item -LiteralPath $Registry.LogFile).Length
+        if ($current -eq $length) { break }
+        $length = $current
+        Start-Sleep -Milliseconds 100
+    }
+
+    # Combined log format: 127.0.0.1 - - [time] "GET /v2/ HTTP/1.1" 200 2 "referer" "user-agent"
+    $pattern = '^\S+ \S+ \S+ \[[^\]]+\] "(?<method>[A-Z]+) (?<target>\S+) [^"]*" (?<status>\d{3}) (?<size>\d+|-) "[^"]*" "(?<agent>[^"]*)"'
+    foreach ($line in [IO.File]::ReadAllLines($Registry.LogFile)) {
+        $m = [regex]::Match($line, $pattern)
+        if (-not $m.Success -or $m.Groups['agent'].Value -eq $script:ProbeUserAgent) { continue }
+        $target = $m.Groups['target'].Value
+        $query = ''
+        $q = $target.IndexOf('?')
+        if ($q -ge 0) {
+            $query = $target.Substring($q + 1)
+            $target = $target.Substring(0, $q)
+        }
+        [pscustomobject]@{
+            PSTypeName = 'PSContainer.TestRegistryRequest'
+            Method     = $m.Groups['method'].Value
+            Path       = $target
+            Query      = $query
+            Status     = [int]$m.Groups['status'].Value
+            Size       = if ($m.Groups['size'].Value -eq '-') { 0 } else { [long]$m.Groups['size'].Value }
+            UserAgent  = $m.Groups['agent'].Value
+        }
+    }
+}
+
+#endregion
+
+#region images
+
+function New-TestImage {
+    <#
+    .SYNOPSIS
+    Builds an OCI image layout with umoci and returns it as Name, Path, Tag and Layout ("<path>:<tag>").
+    .DESCRIPTION
+    Each -Layer scriptblock gets the bundle's rootfs directory as its first argument, changes it
+    (copy files in, make links, delete files to get whiteouts) and becomes one layer through
+    `umoci repack`. The result is cached per run under -Name plus a hash of the definition, so
+    -Name must identify the content when the scriptblocks read outside variables.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][ValidatePattern('^[a-z0-9][a-z0-9._-]*$')][string]$Name,
+        [Parameter(Mandatory)][scriptblock[]]$Layer,
+        # Layout reference ("<path>:<tag>") of an image to build on.
+        [string]$Base,
+        [string[]]$Cmd,
+        [string[]]$Entrypoint,
+        [Alias('Env')][string[]]$Environment = @("PATH=$script:DefaultPath"),
+        [string]$WorkingDir,
+        [string]$Tag = 'latest',
+        # Extra input for the cache key, for content the scriptblocks read from elsewhere.
+        [string]$CacheKey = ''
+    )
+
+    $definition = @($script:HarnessVersion, $Base, $Tag, $CacheKey, ($Cmd -join "`0"), ($Entrypoint -join "`0"),
+        ($Environment -join "`0"), $WorkingDir) + @($Layer | ForEach-Object { $_.ToString() })
+    $cache = Get-TestCacheDirectory
+    $path = Join-Path $cache "$Name-$((Get-StringHash ($definition -join "`n")).Substring(0, 16))"
+    $result = [pscustomobject]@{ PSTypeName = 'PSContainer.TestImage'; Name = $Name; Path = $path; Tag = $Tag; Layout = "${path}:$Tag" }
+    if (Test-Path -LiteralPath (Join-Path $path 'index.json')) {
+        return $result
+    }
+
+    # Build next to the cache entry and rename into place, so an interrupted build never
+    # looks like a finished one.
+    $work = New-TestTempDirectory 'psc-image-build'
+    try {
+        $layout = Join-Path $work 'layout'
+        $image = "${layout}:$Tag"
+        if ($Base) {
+            $basePath, $baseTag = $Base -split ':(?=[^:]+$)'
+            Copy-Item -LiteralPath $basePath -Destination $layout -Recurse
+            if ($baseTag -ne $Tag) { Invoke-Tool umoci tag --image "${layout}:$baseTag" $Tag | Out-Null }
+        }
+        else {
+            Invoke-Tool umoci init --layout $layout | Out-Null
+            Invoke-Tool umoci new --image $image | Out-Null
+        }
+
+        $i = 0
+        foreach ($block in $Layer) {
+            $bundle = Join-Path $work "bundle$i"
+            $i++
+            Invoke-Tool umoci unpack --image $image $bundle | Out-Null
+            & $block (Join-Path $bundle 'rootfs')
+            Invoke-Tool umoci repack --image $image $bundle | Out-Null
+            Remove-Item -LiteralPath $bundle -Recurse -Force
+        }
+
+        $configArgs = @('config', '--image', $image)
+        if ($PSBoundParameters.ContainsKey('Cmd')) { $configArgs += @('--clear=config.cmd') + @($Cmd | ForEach-Object { "--config.cmd=$_" }) }
+        if ($PSBoundParameters.ContainsKey('Entrypoint')) { $configArgs += @('--clear=config.entrypoint') + @($Entrypoint | ForEach-Object { "--config.entrypoint=$_" }) }
+        if ($Environment) { $configArgs += @($Environment | ForEach-Object { "--config.env=$_" }) }
+        if ($WorkingDir) { $configArgs += "--config.workingdir=$WorkingDir" }
+        Invoke-Tool umoci $configArgs | Out-Null
+        # Every umoci step writes a new manifest and config; drop the ones no tag points to.
+        Invoke-Tool umoci gc --layout $layout | Out-Null
+
+        if (-not (Test-Path -LiteralPath $path)) {
+            Move-Item -LiteralPath $layout -Destination $path
+        }
+    }
+    finally {
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    $result
+}
+
+function New-BusyboxImage {
+    <#
+    .SYNOPSIS
+    A busybox image made from the machine's /bin/busybox (busybox-static): the binary plus a
+    symlink in /bin for every applet it lists, Cmd ["sh"], the usual PATH.
+    #>
+    [CmdletBinding()]
+    param([string]$Tag = 'latest')
+
+    $busybox = '/bin/busybox'
+    $hash = (Get-FileHash -LiteralPath $busybox -Algorithm SHA256).Hash
+    New-TestImage -Name busybox -Tag $Tag -CacheKey $hash -Cmd sh -Environment "PATH=$script:DefaultPath" -Layer {
+        param($RootFs)
+        $bin = New-Item -ItemType Directory -Force -Path (Join-Path $RootFs 'bin')
+        Copy-Item -LiteralPath '/bin/busybox' -Destination (Join-Path $bin 'busybox')
+        foreach ($applet in & /bin/busybox --list) {
+            if ($applet -ne 'busybox') {
+                # Relative, like the official image, so the link works inside any rootfs.
+                $null = [IO.File]::CreateSymbolicLink((Join-Path $bin $applet), 'busybox')
+            }
+        }
+    }
+}
+
+function New-HelloWorldImage {
+    <#
+    .SYNOPSIS
+    The demo's hello-world image: demo/hello-world/hello.c compiled with `gcc -static -Os -s`,
+    alone at /hello, Cmd ["/hello"]. Like Docker's hello-world, it needs nothing else.
+    #>
+    [CmdletBinding()]
+    param([string]$Tag = 'latest')
+
+    $source = Join-Path $PSScriptRoot '../../demo/hello-world/hello.c'
+    $hash = (Get-FileHash -LiteralPath $source -Algorithm SHA256).Hash.ToLowerInvariant()
+    $binary = Join-Path (Get-TestCacheDirectory) "hello-$($hash.Substring(0, 16))"
+    if (-not (Test-Path -LiteralPath $binary)) {
+        $partial = "$binary.partial-$PID"
+        Invoke-Tool gcc -static -Os -s -o $partial $source | Out-Null
+        Move-Item -LiteralPath $partial -Destination $binary -Force
+    }
+    New-TestImage -Name hello-world -Tag $Tag -CacheKey $hash -Cmd '/hello' -Layer {
+        param($RootFs)
+        Copy-Item -LiteralPath $binary -Destination (Join-Path $RootFs 'hello')
+    }.GetNewClosure()
+}
+
+function Publish-TestImage {
+    <#
+    .SYNOPSIS
+    Pushes an OCI layout to a test registry with skopeo; returns Reference, Repository, Tag, Digest, Format.
+    .PARAMETER Registry
+    A registry from Start-TestRegistry, or a host:port string.
+    .PARAMETER Format
+    oci keeps the OCI media types; v2s2 converts to Docker's schema 2 manifest.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName)][string]$Layout,
+        [Parameter(Mandatory)][psobject]$Registry,
+        [Parameter(Mandatory)][string]$Repository,
+        [string]$Tag = 'latest',
+        [ValidateSet('oci', 'v2s2')][string]$Format = 'oci'
+    )
+    process {
+        $hostPort = if ($Registry -is [string]) { $Registry } else { $Registry.HostPort }
+        $reference = "$hostPort/${Repository}:$Tag"
+        $digestFile = [IO.Path]::GetTempFileName()
+        try {
+            # --insecure-policy: these are our own fixtures, no signature policy applies; it also
+            # keeps the harness independent of /etc/containers/policy.json.
+            $skopeoArgs = @('--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--digestfile', $digestFile)
+            if ($Format -eq 'v2s2') { $skopeoArgs += @('--format', 'v2s2') }
+            Invoke-Tool skopeo ($skopeoArgs + @("oci:$Layout", "docker://$reference")) | Out-Null
+            [pscustomobject]@{
+                PSTypeName = 'PSContainer.PublishedTestImage'
+                Reference  = $reference
+                Repository = $Repository
+                Tag        = $Tag
+                Digest     = (Get-Content -LiteralPath $digestFile -Raw).Trim()
+                Format     = $Format
+            }
+        }
+        finally {
+            Remove-Item -LiteralPath $digestFile -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
+
+#endregion
+
+#region store
+
+function New-TestStore {
+    <#
+    .SYNOPSIS
+    Points PSCONTAINER_ROOT at a fresh, empty directory and PSCONTAINER_CONFIG at a fresh config
+    file ("{}"), so a test never sees the machine's store or another test's. Returns Root,
+    ConfigPath and Directory; Remove-TestStore deletes it and restores the previous variables.
+    #>
+    [CmdletBinding()]
+    param()
+    $directory = New-TestTempDirectory 'psc-store'
+    $root = (New-Item -ItemType Directory -Path (Join-Path $directory 'root')).FullName
+    $config = Join-Path $directory 'config.json'
+    Set-Content -LiteralPath $config -Value '{}'
+    $store = [pscustomobject]@{
+        PSTypeName     = 'PSContainer.TestStore'
+        Root           = $root
+        ConfigPath     = $config
+        Directory      = $directory
+        PreviousRoot   = $env:PSCONTAINER_ROOT
+        PreviousConfig = $env:PSCONTAINER_CONFIG
+    }
+    $env:PSCONTAINER_ROOT = $root
+    $env:PSCONTAINER_CONFIG = $config
+    $store
+}
+
+function Remove-TestStore {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)][psobject]$Store)
+    process {
+        $env:PSCONTAINER_ROOT = $Store.PreviousRoot
+        $env:PSCONTAINER_CONFIG = $Store.PreviousConfig
+        Remove-Item -LiteralPath $Store.Directory -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Set-TestRegistryConfig {
+    <#
+    .SYNOPSIS
+    Writes the registry config file (docker daemon.json keys): registry-mirrors apply to docker.io
+    images; insecure-registries are host:port values reached over plain http.
+    #>
+    [CmdletBinding()]
+    param(
+        [string[]]$Mirror = @(),
+        [string[]]$Insecure = @(),
+        [string]$Path = $env:PSCONTAINER_CONFIG
+    )
+    if (-not $Path) { throw 'No config path: call New-TestStore first or pass -Path.' }
+    $config = [ordered]@{ 'registry-mirrors' = @($Mirror); 'insecure-registries' = @($Insecure) }
+    Set-Content -LiteralPath $Path -Value (ConvertTo-Json -InputObject $config -Depth 3)
+}
+
+#endregion
+
+Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
+    New-TestImage, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
+    Set-TestRegistryConfig, New-TestTempDirectory
