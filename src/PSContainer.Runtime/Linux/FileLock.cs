@@ -1,0 +1,99 @@
+using Microsoft.Win32.SafeHandles;
+using Native = PSContainer.Runtime.Linux.Interop.LibC;
+using Sys = Tmds.Linux.LibC;
+
+namespace PSContainer.Runtime.Linux;
+
+/// <summary>
+/// An exclusive flock(2) on a lock file, held until disposed. flock locks belong to the open file description, so
+/// they exclude other processes and other FileLock instances in this process alike, and the kernel drops them when a
+/// process dies (a kill -9 never leaves a stale lock behind — the lock file itself may stay and is harmless).
+/// </summary>
+public sealed class FileLock : IDisposable
+{
+    private readonly SafeFileHandle _file;
+
+    private FileLock(SafeFileHandle file, string path)
+    {
+        _file = file;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Takes the lock without waiting; null when another holder has it.</summary>
+    public static FileLock? TryAcquire(string path)
+    {
+        var file = OpenLockFile(path);
+        if (TryLock(file, path))
+        {
+            return new FileLock(file, path);
+        }
+        file.Dispose();
+        return null;
+    }
+
+    /// <summary>
+    /// Waits for the lock. flock has no timeout, and a thread blocked in it cannot be cancelled, so this polls with
+    /// LOCK_NB and a growing delay (1 ms up to 100 ms): cheap when uncontended, responsive to cancellation when not.
+    /// </summary>
+    public static async Task<FileLock> AcquireAsync(string path, CancellationToken cancellationToken)
+    {
+        var file = OpenLockFile(path);
+        try
+        {
+            int delay = 1;
+            while (!TryLock(file, path))
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = Math.Min(delay * 2, 100);
+            }
+            return new FileLock(file, path);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Releases the lock (closing the descriptor releases it too, which is what this does).</summary>
+    public void Dispose() => _file.Dispose();
+
+    // Opened with open(2) rather than File.OpenHandle, because .NET emulates FileShare with flock on the same
+    // descriptor, which would interfere with the lock taken here.
+    private static unsafe SafeFileHandle OpenLockFile(string path)
+    {
+        byte[] z = DirectoryFd.Z(path);
+        int fd;
+        fixed (byte* p = z)
+        {
+            fd = Sys.open(p, Sys.O_RDWR | Sys.O_CREAT | Sys.O_CLOEXEC, (ushort)0b110_100_100);
+        }
+        if (fd < 0)
+        {
+            throw LinuxException.FromLastError("open", path);
+        }
+        return new SafeFileHandle(new IntPtr(fd), ownsHandle: true);
+    }
+
+    private static bool TryLock(SafeFileHandle file, string path)
+    {
+        while (true)
+        {
+            if (Native.flock((int)file.DangerousGetHandle(), Native.LOCK_EX | Native.LOCK_NB) == 0)
+            {
+                return true;
+            }
+            int errno = LinuxException.LastErrno;
+            if (errno == Sys.EWOULDBLOCK)
+            {
+                return false;
+            }
+            if (errno != Sys.EINTR)
+            {
+                throw new LinuxException(errno, "flock", path);
+            }
+        }
+    }
+}
