@@ -153,7 +153,7 @@ internal sealed partial class LayerTreeWriter
         {
             return _root;
         }
-        if (_parentCache is not null && parentPath.SequenceEqual(_parentKey))
+        if (_parentCache is not null && _parentKey.Length > 0 && parentPath.SequenceEqual(_parentKey))
         {
             return _parentCache;
         }
@@ -177,7 +177,7 @@ internal sealed partial class LayerTreeWriter
                     ? LayerErrors.Invalid(LayerErrors.SymlinkEscape, _layer, entry.DisplayName, "parent path is not a directory")
                     : new LinuxException(errno, "openat2", _root.DisplayPath + "/" + DirectoryFd.Show(zParent));
             }
-            InvalidateCache();
+            DropCache();
             _parentCache = fd;
             _parentKey = parentPath.ToArray();
             return fd;
@@ -298,7 +298,7 @@ internal sealed partial class LayerTreeWriter
         }
     }
 
-    private void InvalidateCache()
+    private void DropCache()
     {
         if (_parentCache is not null && _parentCache != _root)
         {

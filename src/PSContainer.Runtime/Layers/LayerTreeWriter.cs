@@ -140,7 +140,7 @@ internal sealed partial class LayerTreeWriter : IDisposable
 
     public void Dispose()
     {
-        InvalidateCache();
+        DropCache();
         _root.Dispose();
         foreach (var lower in _lowers)
         {
@@ -305,7 +305,9 @@ internal sealed partial class LayerTreeWriter : IDisposable
     /// <summary>Removes whatever is at <paramref name="name"/> (recursively for a directory) so it can be replaced.</summary>
     private void Replace(DirectoryFd parent, ReadOnlySpan<byte> name)
     {
-        InvalidateCache(); // the removed path may have been (or led to) the cached parent
+        // The removed path may have been (or led to) the cached parent. The cached descriptor itself stays open —
+        // the caller may be using it right now — but it will not be reused for a later entry.
+        _parentKey = [];
         DirectoryTree.RemoveAll(parent, name);
     }
 
