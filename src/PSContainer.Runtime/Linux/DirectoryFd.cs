@@ -249,9 +249,22 @@ public sealed unsafe class DirectoryFd : SafeHandle
     /// <summary>flushes the whole filesystem this directory is on (syncfs), e.g. before a commit rename.</summary>
     public void SyncFileSystem()
     {
-        if (Native.syncfs(Fd) != 0)
+        // syncfs needs a real (not O_PATH) descriptor.
+        int fd = TryOpenChildRaw(".\0"u8, Sys.O_RDONLY | Sys.O_DIRECTORY, out int errno);
+        if (fd < 0)
         {
-            throw LinuxException.FromLastError("syncfs", DisplayPath);
+            throw new LinuxException(errno, "open", DisplayPath);
+        }
+        try
+        {
+            if (Native.syncfs(fd) != 0)
+            {
+                throw LinuxException.FromLastError("syncfs", DisplayPath);
+            }
+        }
+        finally
+        {
+            Sys.close(fd);
         }
     }
 

@@ -33,8 +33,9 @@ public sealed class TarBuilder
     public TarBuilder Symlink(string name, string target, int uid = 0, int gid = 0) =>
         Add(TarEntryType.SymbolicLink, name, 0b111_111_111, uid, gid, null, null, link: target);
 
-    public TarBuilder Hardlink(string name, string target) =>
-        Add(TarEntryType.HardLink, name, 0b110_100_100, 0, 0, null, null, link: target);
+    /// <summary>A hardlink entry; real tar writers repeat the target's metadata in it, and it is applied (as containerd does).</summary>
+    public TarBuilder Hardlink(string name, string target, int mode = 0b110_100_100) =>
+        Add(TarEntryType.HardLink, name, mode, 0, 0, null, null, link: target);
 
     public TarBuilder Fifo(string name, int mode = 0b110_100_100) => Add(TarEntryType.Fifo, name, mode, 0, 0, null, null);
 
