@@ -1,113 +1,99 @@
 using Microsoft.Win32.SafeHandles;
-using PSContainer.Runtime.Errors;
-using static PSContainer.Runtime.Linux.Interop.LibC;
+using Native = PSContainer.Runtime.Linux.Interop.LibC;
+using Sys = Tmds.Linux.LibC;
 
 namespace PSContainer.Runtime.Linux;
 
 /// <summary>
-/// An exclusive advisory lock on a file (flock(2)), shared by every process that uses the same store.
-/// The lock belongs to the open file description, so it is released when the handle closes — including
-/// when the process is killed, which is why flock (and not a lock file's existence) guards the stores.
+/// An exclusive flock(2) on a lock file, held until disposed. flock locks belong to the open file description, so
+/// they exclude other processes and other FileLock instances in this process alike, and the kernel drops them when a
+/// process dies (a kill -9 never leaves a stale lock behind — the lock file itself may stay and is harmless).
 /// </summary>
 public sealed class FileLock : IDisposable
 {
-    private readonly SafeFileHandle _handle;
+    private readonly SafeFileHandle _file;
 
-    private FileLock(SafeFileHandle handle, string path)
+    private FileLock(SafeFileHandle file, string path)
     {
-        _handle = handle;
+        _file = file;
         Path = path;
     }
 
     public string Path { get; }
 
-    /// <summary>Takes the lock, waiting (with growing pauses) until it is free or the token is cancelled.</summary>
+    /// <summary>Takes the lock without waiting; null when another holder has it.</summary>
+    public static FileLock? TryAcquire(string path)
+    {
+        var file = OpenLockFile(path);
+        if (TryLock(file, path))
+        {
+            return new FileLock(file, path);
+        }
+        file.Dispose();
+        return null;
+    }
+
+    /// <summary>
+    /// Waits for the lock. flock has no timeout, and a thread blocked in it cannot be cancelled, so this polls with
+    /// LOCK_NB and a growing delay (1 ms up to 100 ms): cheap when uncontended, responsive to cancellation when not.
+    /// </summary>
     public static async Task<FileLock> AcquireAsync(string path, CancellationToken cancellationToken)
     {
-        var handle = Open(path);
+        var file = OpenLockFile(path);
         try
         {
-            int delay = 2;
-            while (!TryLock(handle, path))
+            int delay = 1;
+            while (!TryLock(file, path))
             {
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = Math.Min(delay * 2, 100);
             }
-            return new FileLock(handle, path);
+            return new FileLock(file, path);
         }
         catch
         {
-            handle.Dispose();
+            file.Dispose();
             throw;
         }
     }
 
-    /// <summary>Takes the lock if it is free right now; null otherwise.</summary>
-    public static FileLock? TryAcquire(string path)
-    {
-        var handle = Open(path);
-        if (TryLock(handle, path))
-        {
-            return new FileLock(handle, path);
-        }
-        handle.Dispose();
-        return null;
-    }
+    /// <summary>Releases the lock (closing the descriptor releases it too, which is what this does).</summary>
+    public void Dispose() => _file.Dispose();
 
-    private static SafeFileHandle Open(string path)
+    // Opened with open(2) rather than File.OpenHandle, because .NET emulates FileShare with flock on the same
+    // descriptor, which would interfere with the lock taken here.
+    private static unsafe SafeFileHandle OpenLockFile(string path)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        // Opened with open(2) rather than FileStream: .NET takes a flock of its own on the files it opens,
-        // which would fail (instead of wait) while another process holds our lock.
+        byte[] z = DirectoryFd.Z(path);
         int fd;
-        unsafe
+        fixed (byte* p = z)
         {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-            fixed (byte* p = bytes)
-            {
-                fd = Tmds.Linux.LibC.open(p, Tmds.Linux.LibC.O_RDWR | Tmds.Linux.LibC.O_CREAT | Tmds.Linux.LibC.O_CLOEXEC, 420 /* 0644 */);
-            }
+            fd = Sys.open(p, Sys.O_RDWR | Sys.O_CREAT | Sys.O_CLOEXEC, (ushort)0b110_100_100);
         }
         if (fd < 0)
         {
-            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            throw new ContainerRuntimeException(ErrorKind.Unknown, "FileLockFailed", $"open {path}: errno {errno}");
+            throw LinuxException.FromLastError("open", path);
         }
-        return new SafeFileHandle(fd, ownsHandle: true);
+        return new SafeFileHandle(new IntPtr(fd), ownsHandle: true);
     }
 
-    private static bool TryLock(SafeFileHandle handle, string path)
+    private static bool TryLock(SafeFileHandle file, string path)
     {
-        bool added = false;
-        handle.DangerousAddRef(ref added);
-        try
+        while (true)
         {
-            while (true)
+            if (Native.flock((int)file.DangerousGetHandle(), Native.LOCK_EX | Native.LOCK_NB) == 0)
             {
-                if (flock((int)handle.DangerousGetHandle(), LOCK_EX | LOCK_NB) == 0)
-                {
-                    return true;
-                }
-                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno == Tmds.Linux.LibC.EINTR)
-                {
-                    continue;
-                }
-                if (errno == Tmds.Linux.LibC.EWOULDBLOCK)
-                {
-                    return false;
-                }
-                throw new ContainerRuntimeException(ErrorKind.Unknown, "FileLockFailed", $"flock {path}: errno {errno}");
+                return true;
             }
-        }
-        finally
-        {
-            if (added)
+            int errno = LinuxException.LastErrno;
+            if (errno == Sys.EWOULDBLOCK)
             {
-                handle.DangerousRelease();
+                return false;
+            }
+            if (errno != Sys.EINTR)
+            {
+                throw new LinuxException(errno, "flock", path);
             }
         }
     }
-
-    public void Dispose() => _handle.Dispose();
 }

@@ -1,0 +1,310 @@
+using PSContainer.Runtime.Linux;
+using Tmds.Linux;
+using Native = PSContainer.Runtime.Linux.Interop.LibC;
+using Sys = Tmds.Linux.LibC;
+
+namespace PSContainer.Runtime.Layers;
+
+/// <summary>Parent resolution (and creation), whiteouts and hardlinks.</summary>
+internal sealed partial class LayerTreeWriter
+{
+    private static ReadOnlySpan<byte> OpaqueMarker => ".wh..wh..opq\0"u8;
+
+    private void ApplyWhiteout(TarEntry entry, ReadOnlySpan<byte> parentPath, ReadOnlySpan<byte> name, int slash)
+    {
+        bool overlay = _options.WhiteoutMode == WhiteoutMode.Overlay;
+        if (name.SequenceEqual(OpaqueMarker))
+        {
+            var parent = ResolveParent(parentPath, slash, entry, create: overlay);
+            if (parent is null)
+            {
+                return; // Apply mode: nothing below to hide
+            }
+            if (overlay)
+            {
+                // The marker itself is never created; overlayfs hides the lower directories' content instead.
+                Check(parent.TrySetXattr("\0"u8, "trusted.overlay.opaque\0"u8, "y"u8), "setxattr trusted.overlay.opaque", parent, "\0"u8);
+            }
+            else
+            {
+                ClearLowerContent(parent, parentPath);
+            }
+            return;
+        }
+        if (name.StartsWith(".wh..wh."u8))
+        {
+            return; // other aufs metadata (.wh..wh.plnk, .wh..wh.aufs): never part of the result
+        }
+        var target = name[4..];
+        if (target.Length == 1 || target.SequenceEqual(".\0"u8) || target.SequenceEqual("..\0"u8))
+        {
+            throw LayerErrors.Invalid(LayerErrors.InvalidWhiteout, _layer, entry.DisplayName, "whiteout without a valid name");
+        }
+        var directory = ResolveParent(parentPath, slash, entry, create: overlay);
+        if (directory is null)
+        {
+            return;
+        }
+        if (!overlay)
+        {
+            Replace(directory, target); // Apply mode: delete the lower path (absent is fine)
+            return;
+        }
+        // Overlay mode: a 0/0 character device hides the lower path; it replaces anything this layer put there.
+        int rc = directory.TryMakeNode(target, 0x2000, 0);
+        if (rc == Sys.EEXIST)
+        {
+            Replace(directory, target);
+            rc = directory.TryMakeNode(target, 0x2000, 0);
+        }
+        Check(rc, "mknodat", directory, target);
+        Check(directory.TryChown(target, entry.Uid, entry.Gid), "fchownat", directory, target);
+    }
+
+    /// <summary>Apply mode's opaque directory: remove every child this layer did not create itself.</summary>
+    private void ClearLowerContent(DirectoryFd parent, ReadOnlySpan<byte> parentPath)
+    {
+        string prefix = parentPath.IsEmpty ? "" : Key(parentPath) + "/";
+        int fd = parent.TryOpenChildRaw(".\0"u8, Sys.O_RDONLY | Sys.O_DIRECTORY, out int errno);
+        Check(fd < 0 ? errno : 0, "openat", parent, "\0"u8);
+        var victims = new List<ReadOnlyMemory<byte>>();
+        using (var listing = DirectoryFd.Adopt(fd, parent.DisplayPath))
+        {
+            foreach (var (child, _) in DirectoryTree.ReadEntries(listing))
+            {
+                if (!_unpacked!.Contains(prefix + Key(child.Span[..^1])))
+                {
+                    victims.Add(child);
+                }
+            }
+        }
+        foreach (var child in victims)
+        {
+            Replace(parent, child.Span);
+        }
+    }
+
+    private void CreateHardlink(TarEntry entry, DirectoryFd parent, ReadOnlySpan<byte> name)
+    {
+        // As containerd: the target must be inside this layer's directory (in an overlay snapshot that is this
+        // layer's own entries; a link into a lower layer cannot exist there). Its parent is resolved in-root and
+        // the last component is not followed, so a hardlink to a symlink links the symlink.
+        EnsureCapacity(ref _scratch, entry.Link.Length + 1);
+        int length = LayerPath.Clean(entry.Link, _scratch);
+        if (length <= 0)
+        {
+            throw LayerErrors.Invalid(LayerErrors.HardlinkEscape, _layer, entry.DisplayName,
+                $"hardlink target \"{System.Text.Encoding.UTF8.GetString(entry.Link)}\" is outside the layer directory");
+        }
+        _scratch[length] = 0;
+        var targetPath = _scratch.AsSpan(0, length + 1);
+        int slash = targetPath.LastIndexOf((byte)'/');
+        var targetName = targetPath[(slash + 1)..];
+        var targetParent = ResolveParentNoCreate(_scratch.AsSpan(0, length + 1), slash);
+        try
+        {
+            int rc = targetParent is null ? Sys.ENOENT : parent.TryLink(targetParent, targetName, name);
+            if (rc == Sys.EEXIST)
+            {
+                if (IsSameFile(parent, name, targetParent!, targetName))
+                {
+                    rc = 0; // a duplicate hardlink entry: already done
+                }
+                else
+                {
+                    Replace(parent, name);
+                    rc = parent.TryLink(targetParent!, targetName, name);
+                }
+            }
+            if (rc is not 0)
+            {
+                string why = rc == Sys.ENOENT ? "does not exist in the layer" : rc == Sys.EPERM ? "is a directory" : Marshal(rc);
+                throw LayerErrors.Invalid(LayerErrors.HardlinkEscape, _layer, entry.DisplayName,
+                    $"hardlink target \"{System.Text.Encoding.UTF8.GetString(entry.Link)}\" {why}");
+            }
+        }
+        finally
+        {
+            if (targetParent is not null && targetParent != _root)
+            {
+                targetParent.Dispose();
+            }
+        }
+        // As containerd, the link entry's metadata is applied to the (shared) inode.
+        bool isSymlink = parent.TryStat(name, out stat st) == 0 && Sys.S_ISLNK(st.st_mode);
+        ApplyMetadata(entry, parent, name, isSymlink);
+    }
+
+    private static bool IsSameFile(DirectoryFd a, ReadOnlySpan<byte> aName, DirectoryFd b, ReadOnlySpan<byte> bName) =>
+        a.TryStat(aName, out stat sa) == 0 && b.TryStat(bName, out stat sb) == 0
+        && (ulong)sa.st_ino == (ulong)sb.st_ino && (ulong)sa.st_dev == (ulong)sb.st_dev;
+
+    private static string Marshal(int errno) => System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno);
+
+    /// <summary>
+    /// The parent directory of an entry, as a descriptor (the root's own for top-level names). Cached for the next
+    /// entry with the same parent; the cache is dropped whenever anything is removed. With <paramref name="create"/>,
+    /// missing directories are created (0755 root, or the metadata of the same directory in a lower layer);
+    /// without, a missing parent gives null.
+    /// </summary>
+    private DirectoryFd? ResolveParent(ReadOnlySpan<byte> parentPath, int slash, TarEntry entry, bool create)
+    {
+        if (parentPath.IsEmpty)
+        {
+            return _root;
+        }
+        if (_parentCache is not null && _parentKey.Length > 0 && parentPath.SequenceEqual(_parentKey))
+        {
+            return _parentCache;
+        }
+        // parentPath is a prefix of _path: the byte at `slash` becomes its NUL terminator for the syscall.
+        _path[slash] = 0;
+        try
+        {
+            var zParent = _path.AsSpan(0, slash + 1);
+            var fd = _root.TryOpenInRoot(zParent, out int errno);
+            if (fd is null && errno == Sys.ENOENT && create)
+            {
+                fd = CreateParents(zParent, entry);
+            }
+            else if (fd is null && errno == Sys.ENOENT)
+            {
+                return null;
+            }
+            else if (fd is null)
+            {
+                throw (errno == Sys.ENOTDIR || errno == Sys.ELOOP)
+                    ? LayerErrors.Invalid(LayerErrors.SymlinkEscape, _layer, entry.DisplayName, "parent path is not a directory")
+                    : new LinuxException(errno, "openat2", _root.DisplayPath + "/" + DirectoryFd.Show(zParent));
+            }
+            DropCache();
+            _parentCache = fd;
+            _parentKey = parentPath.ToArray();
+            return fd;
+        }
+        finally
+        {
+            _path[slash] = (byte)'/';
+        }
+    }
+
+    /// <summary>
+    /// Resolves the parent of a path held in <paramref name="path"/> (its separator at <paramref name="slash"/>,
+    /// temporarily replaced by a NUL) without caching or creating anything; null when it cannot be opened.
+    /// </summary>
+    private DirectoryFd? ResolveParentNoCreate(Span<byte> path, int slash)
+    {
+        if (slash < 0)
+        {
+            return _root;
+        }
+        byte saved = path[slash];
+        path[slash] = 0;
+        var fd = _root.TryOpenInRoot(path[..(slash + 1)], out _);
+        path[slash] = saved;
+        return fd;
+    }
+
+    /// <summary>Creates each missing directory of <paramref name="zParent"/>, resolving every prefix in-root.</summary>
+    private DirectoryFd CreateParents(ReadOnlySpan<byte> zParent, TarEntry entry)
+    {
+        var prefix = new byte[zParent.Length];
+        zParent.CopyTo(prefix);
+        DirectoryFd current = _root;
+        int start = 0;
+        try
+        {
+            while (start < zParent.Length - 1)
+            {
+                int end = zParent[start..].IndexOf((byte)'/');
+                end = end < 0 ? zParent.Length - 1 : start + end;
+                prefix[end] = 0;
+                var next = _root.TryOpenInRoot(prefix.AsSpan(0, end + 1), out int errno);
+                if (next is null && errno == Sys.ENOENT)
+                {
+                    var component = new byte[end - start + 1];
+                    zParent[start..end].CopyTo(component);
+                    int rc = current.TryMakeDirectory(component, 0b111_101_101);
+                    if (rc == Sys.EEXIST)
+                    {
+                        // ENOENT on the path but EEXIST on the name: a dangling symlink. Following it would create
+                        // directories wherever it points; refuse instead.
+                        throw LayerErrors.Invalid(LayerErrors.SymlinkEscape, _layer, entry.DisplayName, "parent path goes through a dangling symlink");
+                    }
+                    Check(rc, "mkdirat", current, component);
+                    CopyLowerDirectoryMetadata(current, component, prefix.AsSpan(0, end + 1));
+                    _unpacked?.Add(Key(prefix.AsSpan(0, end)));
+                    next = current.TryOpenChild(component, out errno);
+                }
+                if (next is null)
+                {
+                    throw (errno == Sys.ENOTDIR || errno == Sys.ELOOP)
+                        ? LayerErrors.Invalid(LayerErrors.SymlinkEscape, _layer, entry.DisplayName, "parent path is not a directory")
+                        : new LinuxException(errno, "openat2", _root.DisplayPath + "/" + DirectoryFd.Show(prefix.AsSpan(0, end + 1)));
+                }
+                if (current != _root)
+                {
+                    current.Dispose();
+                }
+                current = next;
+                prefix[end] = (byte)'/';
+                start = end + 1;
+            }
+            return current;
+        }
+        catch
+        {
+            if (current != _root)
+            {
+                current.Dispose();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Overlay mode: give an implicitly created directory the metadata of the nearest lower layer's copy (top first).
+    /// trusted.overlay.* is not copied: an opaque flag copied up would hide the very lower directory it came from.
+    /// </summary>
+    private void CopyLowerDirectoryMetadata(DirectoryFd parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> zPath)
+    {
+        foreach (var lower in _lowers)
+        {
+            int fd = lower.TryOpenInRootRaw(zPath, Sys.O_PATH | Sys.O_NOFOLLOW | Sys.O_CLOEXEC, out int errno);
+            if (fd < 0)
+            {
+                if (errno == Sys.ENOENT)
+                {
+                    continue;
+                }
+                return;
+            }
+            using var found = DirectoryFd.Adopt(fd, lower.DisplayPath + "/" + DirectoryFd.Show(zPath));
+            if (found.TryStat("\0"u8, out stat st) != 0 || !Sys.S_ISDIR(st.st_mode))
+            {
+                return; // replaced (by a file, symlink or whiteout) in that layer: defaults apply
+            }
+            Check(parent.TryChown(name, st.st_uid, st.st_gid), "fchownat", parent, name);
+            foreach (var (key, value) in Xattrs.List(found))
+            {
+                if (!key.AsSpan().StartsWith("trusted.overlay."u8))
+                {
+                    parent.TrySetXattr(name, key, value);
+                }
+            }
+            Check(parent.TryChmod(name, (uint)((ushort)st.st_mode & 0xFFF)), "fchmodat", parent, name);
+            _directoryTimes.Add((zPath.ToArray(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
+            return;
+        }
+    }
+
+    private void DropCache()
+    {
+        if (_parentCache is not null && _parentCache != _root)
+        {
+            _parentCache.Dispose();
+        }
+        _parentCache = null;
+        _parentKey = [];
+    }
+}

@@ -1,0 +1,50 @@
+using PSContainer.Runtime.Layers;
+using PSContainer.Runtime.Linux;
+using PSContainer.Runtime.Reference;
+
+namespace PSContainer.Runtime.Snapshots;
+
+/// <summary>
+/// Snapshots for where overlayfs cannot be used (containerd's "native"): each snapshot's <c>fs/</c> is a full copy
+/// of its parent with the layer applied on top, whiteouts applied (lower paths deleted, opaque directories cleared).
+/// It costs disk space and copy time per layer, and needs nothing from the kernel but ordinary files.
+/// </summary>
+public sealed class CopySnapshotter : SnapshotStore
+{
+    private readonly LayerUnpackOptions _options;
+
+    public CopySnapshotter(string root, LayerUnpackOptions? options = null)
+        : base(root)
+    {
+        _options = (options ?? new LayerUnpackOptions()) with { WhiteoutMode = WhiteoutMode.Apply, LowerDirectories = [] };
+    }
+
+    /// <summary>
+    /// Copies the top snapshot into <paramref name="upperDirectory"/> (once: an upper directory that already has
+    /// content is the container's own and is kept) and returns a read-write recursive bind mount of it.
+    /// <paramref name="workDirectory"/> is created but unused.
+    /// </summary>
+    public override IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory)
+    {
+        string upper = Path.GetFullPath(upperDirectory);
+        Directory.CreateDirectory(upper);
+        Directory.CreateDirectory(workDirectory);
+        string source = topChainId is { } top ? Chain(top)[0] : EmptyDirectory();
+        if (!Directory.EnumerateFileSystemEntries(upper).Any())
+        {
+            TreeCopier.Copy(source, upper);
+        }
+        return [new Mount { Type = "bind", Source = upper, Options = ["rbind", "rw"] }];
+    }
+
+    protected override long Populate(string fs, Digest? parentChainId, LayerSource layer, CancellationToken cancellationToken)
+    {
+        if (parentChainId is { } parent)
+        {
+            TreeCopier.Copy(Chain(parent)[0], fs);
+        }
+        using var compressed = layer.OpenCompressed();
+        using var tar = Decompression.Open(compressed, layer.MediaType, layer.DiffId.ToString());
+        return new LayerUnpacker(_options).Unpack(tar, fs, layer.DiffId, layer.DiffId.ToString(), cancellationToken).UncompressedSize;
+    }
+}

@@ -1,0 +1,55 @@
+using PSContainer.Runtime.Layers;
+using PSContainer.Runtime.Reference;
+
+namespace PSContainer.Runtime.Snapshots;
+
+/// <summary>
+/// Snapshots for overlayfs: each committed snapshot's <c>fs/</c> holds only its own layer, with whiteouts written
+/// the overlayfs way (0/0 character devices, <c>trusted.overlay.opaque=y</c>), and a container's rootfs is one
+/// overlay mount of the chain plus the container's own upper/work directories.
+///
+/// Unlike containerd (short numeric ids, because <c>lowerdir=</c> is one option string limited to a page),
+/// directories are named by chain ID: every lower layer is its own <c>lowerdir+=</c> option, which the mounter
+/// passes one fsconfig call at a time, so the number of layers has no length limit.
+/// </summary>
+public sealed class OverlaySnapshotter : SnapshotStore
+{
+    private readonly LayerUnpackOptions _options;
+
+    public OverlaySnapshotter(string root, LayerUnpackOptions? options = null)
+        : base(root)
+    {
+        _options = (options ?? new LayerUnpackOptions()) with { WhiteoutMode = WhiteoutMode.Overlay };
+    }
+
+    /// <summary>
+    /// One overlay mount: <c>lowerdir+=</c> for each layer of the chain, top first (an empty directory for an image
+    /// without layers), then <c>upperdir=</c> and <c>workdir=</c>. Even a single-layer image gets an overlay, so that
+    /// the container's writes land in its upper directory and never in the shared snapshot.
+    /// </summary>
+    public override IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory)
+    {
+        var lowers = topChainId is { } top ? Chain(top) : [EmptyDirectory()];
+        string upper = Path.GetFullPath(upperDirectory);
+        string work = Path.GetFullPath(workDirectory);
+        Directory.CreateDirectory(upper);
+        Directory.CreateDirectory(work);
+        var options = new List<string>(lowers.Count + 2);
+        foreach (string lower in lowers)
+        {
+            options.Add("lowerdir+=" + lower);
+        }
+        options.Add("upperdir=" + upper);
+        options.Add("workdir=" + work);
+        return [new Mount { Type = "overlay", Source = "overlay", Options = options }];
+    }
+
+    protected override long Populate(string fs, Digest? parentChainId, LayerSource layer, CancellationToken cancellationToken)
+    {
+        // The parents' directories let the unpacker give implicitly created directories their lower metadata.
+        var options = _options with { LowerDirectories = parentChainId is { } parent ? Chain(parent) : [] };
+        using var compressed = layer.OpenCompressed();
+        using var tar = Decompression.Open(compressed, layer.MediaType, layer.DiffId.ToString());
+        return new LayerUnpacker(options).Unpack(tar, fs, layer.DiffId, layer.DiffId.ToString(), cancellationToken).UncompressedSize;
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json.Serialization;
+using PSContainer.Runtime.Reference;
+
+namespace PSContainer.Runtime.Snapshots;
+
+/// <summary>The <c>info.json</c> of a committed snapshot, written into the <c>new-*</c> directory before its rename.</summary>
+internal sealed record SnapshotRecord
+{
+    [JsonPropertyName("parent")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Digest? Parent { get; init; }
+
+    [JsonPropertyName("diffID")]
+    public Digest DiffId { get; init; }
+
+    /// <summary>Uncompressed size of the layer tar, in bytes.</summary>
+    [JsonPropertyName("size")]
+    public long Size { get; init; }
+
+    [JsonPropertyName("created")]
+    public DateTimeOffset Created { get; init; }
+}

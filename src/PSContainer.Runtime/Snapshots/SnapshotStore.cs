@@ -1,0 +1,209 @@
+using System.Text.Json;
+using PSContainer.Runtime.Errors;
+using PSContainer.Runtime.Linux;
+using PSContainer.Runtime.Reference;
+
+namespace PSContainer.Runtime.Snapshots;
+
+/// <summary>
+/// What both snapshotters share: the layout under the root, per-chain locking, the unpack-then-rename commit, and
+/// cleanup of what a killed process left behind.
+/// <code>
+/// &lt;root&gt;/&lt;chainid-hex&gt;/fs/        a committed snapshot (immutable), and its info.json
+/// &lt;root&gt;/new-&lt;chainid-hex&gt;-&lt;random&gt;/  being unpacked by the holder of locks/&lt;chainid-hex&gt;.lock
+/// &lt;root&gt;/del-&lt;random&gt;/              being removed
+/// &lt;root&gt;/locks/&lt;chainid-hex&gt;.lock     flock per chain ID (the files stay; they are empty and harmless)
+/// &lt;root&gt;/empty/fs/                 the lower directory of an image without layers
+/// </code>
+/// A <c>new-*</c> directory carries its chain ID in its name so that cleanup can tell a live unpack (its chain lock is
+/// held) from a dead one (the lock is free: the kernel released it when the owner died).
+/// </summary>
+public abstract class SnapshotStore : ISnapshotter
+{
+    private const string NewPrefix = "new-";
+    private const string DeletePrefix = "del-";
+
+    protected SnapshotStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Path.Combine(Root, "locks"));
+    }
+
+    /// <summary>The directory that holds the snapshots (the engine passes <c>&lt;store&gt;/snapshots</c>).</summary>
+    public string Root { get; }
+
+    public bool Exists(Digest chainId) => File.Exists(Path.Combine(SnapshotDirectory(chainId), "info.json"));
+
+    public SnapshotInfo? Stat(Digest chainId)
+    {
+        string directory = SnapshotDirectory(chainId);
+        SnapshotRecord? record;
+        try
+        {
+            using var stream = File.OpenRead(Path.Combine(directory, "info.json"));
+            record = JsonSerializer.Deserialize(stream, SnapshotJsonContext.Default.SnapshotRecord);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        return record is null ? null : new SnapshotInfo(chainId, record.Parent, record.DiffId, Path.Combine(directory, "fs"), record.Size, record.Created);
+    }
+
+    public IEnumerable<SnapshotInfo> List()
+    {
+        CleanLeftovers();
+        var result = new List<SnapshotInfo>();
+        foreach (string directory in Directory.EnumerateDirectories(Root))
+        {
+            string name = Path.GetFileName(directory);
+            if (name.Length == 64 && Digest.TryParse("sha256:" + name, out var chainId) && Stat(chainId) is { } info)
+            {
+                result.Add(info);
+            }
+        }
+        return result;
+    }
+
+    public async Task<SnapshotInfo> EnsureAsync(Digest chainId, Digest? parentChainId, LayerSource layer, CancellationToken cancellationToken)
+    {
+        if (Stat(chainId) is { } existing)
+        {
+            return existing;
+        }
+        if (parentChainId is { } parent && !Exists(parent))
+        {
+            throw ContainerRuntimeException.FailedPrecondition("SnapshotParentMissing",
+                $"snapshot {chainId}: parent snapshot {parent} does not exist", chainId);
+        }
+        CleanLeftovers();
+        using var chainLock = await FileLock.AcquireAsync(LockPath(chainId.Encoded), cancellationToken).ConfigureAwait(false);
+        // Another process may have committed it while this one waited for the lock.
+        if (Stat(chainId) is { } committed)
+        {
+            return committed;
+        }
+        string work = Path.Combine(Root, $"{NewPrefix}{chainId.Encoded}-{Guid.NewGuid():N}");
+        string fs = Path.Combine(work, "fs");
+        Directory.CreateDirectory(fs);
+        try
+        {
+            long size = await Task.Run(() => Populate(fs, parentChainId, layer, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var record = new SnapshotRecord { Parent = parentChainId, DiffId = layer.DiffId, Size = size, Created = DateTimeOffset.UtcNow };
+            using (var stream = new FileStream(Path.Combine(work, "info.json"), FileMode.CreateNew, FileAccess.Write))
+            {
+                JsonSerializer.Serialize(stream, record, SnapshotJsonContext.Default.SnapshotRecord);
+            }
+            // Commit, in this order: flush every unpacked file and info.json (one syncfs covers the whole tree),
+            // rename into place (atomic: the snapshot is either absent or complete), flush the rename itself.
+            using (var workFd = DirectoryFd.Open(work))
+            {
+                workFd.SyncFileSystem();
+            }
+            using var rootFd = DirectoryFd.Open(Root);
+            int rc = rootFd.TryRename(DirectoryFd.Z(Path.GetFileName(work)), rootFd, DirectoryFd.Z(chainId.Encoded), noReplace: true);
+            if (rc != 0)
+            {
+                throw new LinuxException(rc, "renameat2", Path.Combine(Root, chainId.Encoded));
+            }
+            SyncDirectory(rootFd);
+        }
+        catch
+        {
+            TryRemove(work);
+            throw;
+        }
+        return Stat(chainId) ?? throw new InvalidOperationException($"snapshot {chainId} vanished after commit");
+    }
+
+    public bool Remove(Digest chainId)
+    {
+        using var chainLock = FileLock.AcquireAsync(LockPath(chainId.Encoded), CancellationToken.None).GetAwaiter().GetResult();
+        string directory = SnapshotDirectory(chainId);
+        if (!Directory.Exists(directory))
+        {
+            return false;
+        }
+        // Rename first, so the snapshot disappears at once; the tree is then removed at leisure (or by cleanup).
+        string doomed = Path.Combine(Root, DeletePrefix + Guid.NewGuid().ToString("N"));
+        Directory.Move(directory, doomed);
+        TryRemove(doomed);
+        return true;
+    }
+
+    public abstract IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory);
+
+    /// <summary>Fills <paramref name="fs"/> (a fresh, private directory) with the snapshot's content; returns the layer's size.</summary>
+    protected abstract long Populate(string fs, Digest? parentChainId, LayerSource layer, CancellationToken cancellationToken);
+
+    /// <summary>The <c>fs</c> directories of the chain ending at <paramref name="top"/>, top first.</summary>
+    protected IReadOnlyList<string> Chain(Digest top)
+    {
+        var result = new List<string>();
+        Digest? current = top;
+        while (current is { } chainId)
+        {
+            var info = Stat(chainId) ?? throw ContainerRuntimeException.NotFound("SnapshotNotFound", $"snapshot {chainId} does not exist", chainId);
+            result.Add(info.Directory);
+            current = info.Parent;
+        }
+        return result;
+    }
+
+    protected string SnapshotDirectory(Digest chainId) => Path.Combine(Root, chainId.Encoded);
+
+    /// <summary>An empty directory (for an image without layers).</summary>
+    protected string EmptyDirectory()
+    {
+        string empty = Path.Combine(Root, "empty", "fs");
+        Directory.CreateDirectory(empty);
+        return empty;
+    }
+
+    /// <summary>Removes <c>new-*</c> directories whose chain lock is free (their unpacker died) and any <c>del-*</c>.</summary>
+    protected void CleanLeftovers()
+    {
+        foreach (string directory in Directory.EnumerateDirectories(Root))
+        {
+            string name = Path.GetFileName(directory);
+            if (name.StartsWith(DeletePrefix, StringComparison.Ordinal))
+            {
+                TryRemove(directory);
+            }
+            else if (name.StartsWith(NewPrefix, StringComparison.Ordinal) && name.Length > NewPrefix.Length + 64)
+            {
+                using var free = FileLock.TryAcquire(LockPath(name.Substring(NewPrefix.Length, 64)));
+                if (free is not null)
+                {
+                    TryRemove(directory);
+                }
+            }
+        }
+    }
+
+    private string LockPath(string chainHex) => Path.Combine(Root, "locks", chainHex + ".lock");
+
+    private static void SyncDirectory(DirectoryFd directory)
+    {
+        // fsync needs a readable descriptor, not O_PATH.
+        int fd = directory.TryOpenChildRaw(".\0"u8, Tmds.Linux.LibC.O_RDONLY | Tmds.Linux.LibC.O_DIRECTORY, out int errno);
+        if (fd < 0)
+        {
+            throw new LinuxException(errno, "open", directory.DisplayPath);
+        }
+        Tmds.Linux.LibC.fsync(fd);
+        Tmds.Linux.LibC.close(fd);
+    }
+
+    private static void TryRemove(string directory)
+    {
+        try
+        {
+            DirectoryTree.RemoveAll(directory);
+        }
+        catch (IOException)
+        {
+            // Best effort: a later cleanup pass retries.
+        }
+    }
+}

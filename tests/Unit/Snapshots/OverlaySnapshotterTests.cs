@@ -1,0 +1,56 @@
+using PSContainer.Runtime.Layers;
+using PSContainer.Runtime.Snapshots;
+using PSContainer.Tests.Layers;
+using Xunit;
+
+namespace PSContainer.Tests.Snapshots;
+
+public sealed class OverlaySnapshotterTests : SnapshotterConformance<OverlaySnapshotter>
+{
+    protected override OverlaySnapshotter Create(string root) => new(root);
+
+    protected override void WithRootfs(IReadOnlyList<Mount> mounts, Action<string> check)
+    {
+        var mount = Assert.Single(mounts);
+        OverlayMountHelper.WithMount(mount, Path.Combine(Work, "mnt-" + Guid.NewGuid().ToString("N")), check);
+    }
+
+    [Fact]
+    public async Task Lowerdirs_are_listed_top_first_then_upper_and_work()
+    {
+        var l1 = await Apply(null, new TarBuilder().File("a").Build());
+        var l2 = await Apply(l1, new TarBuilder().File("b").Build());
+        var mount = Assert.Single(Snapshots.PrepareRootfs(l2, Path.Combine(Work, "u"), Path.Combine(Work, "w")));
+        Assert.Equal(("overlay", "overlay"), (mount.Type, mount.Source));
+        Assert.Equal(
+            [
+                "lowerdir+=" + Snapshots.Stat(l2)!.Directory,
+                "lowerdir+=" + Snapshots.Stat(l1)!.Directory,
+                "upperdir=" + Path.Combine(Work, "u"),
+                "workdir=" + Path.Combine(Work, "w"),
+            ],
+            mount.Options);
+        Assert.True(Directory.Exists(Path.Combine(Work, "w")));
+    }
+
+    [Fact]
+    public async Task Single_layer_image_is_still_an_overlay()
+    {
+        var l1 = await Apply(null, new TarBuilder().File("a", "a").Build());
+        var mount = Assert.Single(Snapshots.PrepareRootfs(l1, Path.Combine(Work, "u"), Path.Combine(Work, "w")));
+        Assert.Equal("overlay", mount.Type);
+        WithRootfs([mount], root => File.WriteAllText(Path.Combine(root, "a"), "changed"));
+        Assert.Equal("a", File.ReadAllText(Path.Combine(Snapshots.Stat(l1)!.Directory, "a")));
+        Assert.Equal("changed", File.ReadAllText(Path.Combine(Work, "u", "a")));
+    }
+
+    [Fact]
+    public async Task Implicit_parent_directory_takes_the_lower_layers_metadata()
+    {
+        var l1 = await Apply(null, new TarBuilder().Dir("srv", mode: 0b111_000_000, uid: 33, gid: 33).Build());
+        var l2 = await Apply(l1, new TarBuilder().File("srv/index.html", "x").Build());
+        var st = LayerFixture.LStat(Path.Combine(Snapshots.Stat(l2)!.Directory, "srv"));
+        Assert.Equal((33u, 33u, 0b111_000_000u), (st.Uid, st.Gid, st.Permissions));
+        Assert.Equal(LayerFixture.LStat(Path.Combine(Snapshots.Stat(l1)!.Directory, "srv")).MtimeSeconds, st.MtimeSeconds);
+    }
+}
