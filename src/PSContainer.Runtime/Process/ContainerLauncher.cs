@@ -63,22 +63,20 @@ public sealed class ContainerLauncher
     }
 
     /// <summary>$env:PSCONTAINER_SHIM if set, else psc-shim next to this assembly.</summary>
-    public static string DefaultShimPath
+    public static string DefaultShimPath => ShimPathFrom(Environment.GetEnvironmentVariable(ShimPathVariable));
+
+    internal static string ShimPathFrom(string? configured)
     {
-        get
+        if (!string.IsNullOrEmpty(configured))
         {
-            string? configured = Environment.GetEnvironmentVariable(ShimPathVariable);
-            if (!string.IsNullOrEmpty(configured))
-            {
-                return configured;
-            }
+            return configured;
+        }
 
 #pragma warning disable IL3000 // Location is empty in a single-file app; AppContext.BaseDirectory covers that.
-            string location = typeof(ContainerLauncher).Assembly.Location;
+        string location = typeof(ContainerLauncher).Assembly.Location;
 #pragma warning restore IL3000
-            string directory = string.IsNullOrEmpty(location) ? AppContext.BaseDirectory : Path.GetDirectoryName(location)!;
-            return Path.Combine(directory, "psc-shim");
-        }
+        string directory = string.IsNullOrEmpty(location) ? AppContext.BaseDirectory : Path.GetDirectoryName(location)!;
+        return Path.Combine(directory, "psc-shim");
     }
 
     public string ShimPath { get; }

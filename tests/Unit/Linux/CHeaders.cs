@@ -56,7 +56,7 @@ internal static class CHeaders
             info.ArgumentList.Add(arg);
         }
 
-        using Process process = Process.Start(info)!;
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(info)!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
