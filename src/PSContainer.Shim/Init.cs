@@ -8,19 +8,19 @@ namespace PSContainer.Shim;
 
 /// <summary>
 /// Stage 2, the container's init: PID 1 of the new PID namespace, in the new mount, UTS, IPC and network
-/// namespaces. Waits for "go", builds the root filesystem, pivots into it, becomes the configured user and
+/// namespaces. Waits for its release (the init request on the sync pipe), builds the root filesystem, pivots into it, becomes the configured user and
 /// execs the payload, which then is PID 1. Any failure before the exec is written to the error pipe.
 /// The order follows runc's standard_init_linux.go; each step says why it sits where it does.
 /// </summary>
 internal static class Init
 {
-    public static int Run(string bundleDirectory, string syncFdText, string errorFdText)
+    public static int Run(string syncFdText, string errorFdText)
     {
         using SafeFd sync = new(int.Parse(syncFdText, CultureInfo.InvariantCulture));
         using SafeFd errors = new(int.Parse(errorFdText, CultureInfo.InvariantCulture));
         try
         {
-            Exec(bundleDirectory, sync);
+            Exec(sync);
             return 0; // not reached: Exec returns only by throwing
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -39,18 +39,15 @@ internal static class Init
         }
     }
 
-    private static void Exec(string bundleDirectory, SafeFd sync)
+    private static void Exec(SafeFd sync)
     {
         // If the monitor dies, so does the container: this survives the exec, and is reset below when the
         // credentials change, so it is set again there.
         ProcessControl.SetParentDeathSignal(Signals.SIGKILL);
 
-        // Read the bundle while stage 1 finishes its part; nothing here needs the "go".
-        Bundle bundle = Bundle.Load(bundleDirectory);
+        // The bundle, already read and checked by stage 1, arrives with the release (see InitRequest).
+        (Bundle bundle, int flags) = WaitForGo(sync);
         RuntimeSpec spec = bundle.Spec;
-        int flags = Namespaces.FlagsToCreate(spec.Linux.Namespaces);
-
-        WaitForGo(sync);
 
         // A session of our own: no controlling terminal, so terminal signals reach the monitor, which forwards
         // them (runc's nsexec does the same). umask 0 while building the rootfs, so modes are what we ask.
@@ -110,15 +107,9 @@ internal static class Init
         exec.Execute();
     }
 
-    /// <summary>Blocks until stage 1 has written "go". End of file first means stage 1 is gone.</summary>
-    private static void WaitForGo(SafeFd sync)
-    {
-        byte[] message = sync.ReadToEnd(limit: 2);
-        if (message.Length != 2 || message[0] != (byte)'g' || message[1] != (byte)'o')
-        {
-            throw new InvalidOperationException("sync pipe: the monitor went away before releasing the container");
-        }
-    }
+    /// <summary>Blocks until stage 1 has sent the request and closed the pipe. End of file alone means stage 1 is gone.</summary>
+    private static (Bundle, int) WaitForGo(SafeFd sync) =>
+        InitRequest.Decode(sync.ReadToEnd(limit: InitRequest.MaxLength));
 
     private static string? PathOf(IReadOnlyList<string> env)
     {

@@ -27,7 +27,7 @@ internal static class Monitor
 
     private static int Start(string bundleDirectory)
     {
-        // Only the namespaces: stage 2 reads (and validates) the rest of the bundle.
+        // Only the namespaces for now (a fast scan): the rest is read in step 7, off the critical path.
         int flags = Namespaces.FlagsToCreate(Bundle.ReadNamespaces(bundleDirectory));
         bool newMountNamespace = Namespaces.Includes(flags, "mount");
 
@@ -41,7 +41,7 @@ internal static class Monitor
 
         // 3. The pipes, before the unshare too (nothing in them depends on namespaces). Both ends are
         //    close-on-exec until the moment stage 2 is started.
-        using Pipe sync = Pipe.Create();    // "go": stage 1 -> stage 2
+        using Pipe sync = Pipe.Create();    // the init request ("go"): stage 1 -> stage 2
         using Pipe errors = Pipe.Create();  // error record or EOF: stage 2 -> stage 1
 
         // 4. New namespaces for this thread; the process Process.Start forks from it inherits them, and is
@@ -74,24 +74,39 @@ internal static class Monitor
         // Our copies of stage 2's ends go at once: EOF on the error pipe must mean "stage 2 closed it".
         sync.ReadEnd.Dispose();
         errors.WriteEnd.Dispose();
-
-        // 6. Back to the host's mount namespace before stage 2 may pivot_root: pivot_root moves the root and
-        //    cwd of every task in the namespace whose root is the old root, and that would include us.
-        if (newMountNamespace)
+        try
         {
-            Namespaces.Enter(hostMountNamespace, Namespaces.CloneFlag("mount"));
+            // 6. Back to the host's mount namespace before stage 2 may pivot_root: pivot_root moves the root
+            //    and cwd of every task in the namespace whose root is the old root, and that would include us.
+            if (newMountNamespace)
+            {
+                Namespaces.Enter(hostMountNamespace, Namespaces.CloneFlag("mount"));
+            }
+
+            forwarder.ForwardTo(init.Id);
+
+            // 7. The whole bundle, read and checked here while stage 2's runtime starts on the other core;
+            //    stage 2 receives it pre-digested (InitRequest) and skips the JSON work.
+            byte[] request = InitRequest.Encode(Bundle.Load(bundleDirectory), flags);
+
+            // 8. Hook: this is where stage 2 will be placed in its cgroup (and its network wired), while it
+            //    waits for its release.
+
+            // 9. Release stage 2: the request, then end of file. Then record it (while it mounts).
+            sync.WriteEnd.WriteAll(request);
+            sync.WriteEnd.Dispose();
+        }
+        catch
+        {
+            // Stage 2 sees end of file without a request and exits; wait for it so nothing outlives us.
+            sync.WriteEnd.Dispose();
+            init.WaitForExit();
+            throw;
         }
 
-        forwarder.ForwardTo(init.Id);
-
-        // 7. Hook: this is where stage 2 will be placed in its cgroup (and its network wired), while it waits.
-
-        // 8. Release stage 2, then record it (while it mounts, so this costs the start-up nothing).
-        sync.WriteEnd.WriteAll("go"u8);
-        sync.WriteEnd.Dispose();
         new ShimState { ShimPid = Environment.ProcessId, Pid = init.Id, StartedAt = startedAt }.WriteTo(bundleDirectory);
 
-        // 9. EOF without data: the payload was exec'd. A record: stage 2 failed and is exiting.
+        // 10. EOF without data: the payload was exec'd. A record: stage 2 failed and is exiting.
         byte[] report = errors.ReadEnd.ReadToEnd(limit: 4096);
         ChildExit? exit = ChildWatch.WaitWithoutReaping(init.Id);
         init.WaitForExit();
@@ -100,7 +115,7 @@ internal static class Monitor
             return Fail(bundleDirectory, ErrorRecord.Decode(report));
         }
 
-        // 10. The container's status: waitid's if we saw the zombie, else what Process reports (which folds
+        // 11. The container's status: waitid's if we saw the zombie, else what Process reports (which folds
         //     a signal n into 128 + n, so only the "signal" field can be lost).
         ExitStatus status = new()
         {

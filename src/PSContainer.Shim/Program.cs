@@ -22,7 +22,7 @@ internal static class Program
 
         if (args.Length == 4 && args[0] == "init")
         {
-            return Init.Run(args[1], args[2], args[3]);
+            return Init.Run(args[2], args[3]); // args[1], the bundle, is there for ps(1) to show
         }
 
         Console.Error.WriteLine("usage: psc-shim run <bundle>");

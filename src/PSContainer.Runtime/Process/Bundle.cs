@@ -10,8 +10,8 @@ namespace PSContainer.Runtime.Process;
 /// reports into. It is an OCI runtime bundle plus three PSContainer files:
 /// <code>
 /// &lt;bundle&gt;/config.json          OCI runtime-spec config (RuntimeSpec): process, root, hostname, mounts, linux.namespaces.
-///                              written by the engine, read by both shim stages.
-/// &lt;bundle&gt;/rootfs-mounts.json   JSON array of Snapshots.Mount records, performed in order by stage 2 onto
+///                              written by the engine, read by shim stage 1 (which hands it on to stage 2).
+/// &lt;bundle&gt;/rootfs-mounts.json   JSON array of Snapshots.Mount records, mounted in order by stage 2 onto
 ///                              &lt;bundle&gt;/&lt;root.path&gt; (a record's "target", if set, is a path inside the rootfs).
 ///                              Typically one overlay: {"type":"overlay","source":"overlay","options":
 ///                              ["lowerdir+=/abs/top","lowerdir+=/abs/bottom","upperdir=/abs/upper","workdir=/abs/work"]}.

@@ -5,23 +5,26 @@
 //   -------------                    ------------------------------          ---------------------------------------
 //   writes config.json,
 //   rootfs-mounts.json
-//   Process.Start(psc-shim run) ---> reads linux.namespaces
+//   Process.Start(psc-shim run) ---> scans config.json for linux.namespaces
 //   (stdin/stdout/stderr: pipes)     registers SIGTERM/INT/HUP forwarding
 //                                    (its signal thread must exist before
 //                                    the unshare)
-//                                    pipe2 x2: sync "go" s, error e
+//                                    pipe2 x2: sync s, error e
 //                                    unshare(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET)
 //                                    mount / rslave
 //                                    Process.Start(self init) -------------> born PID 1 in the new namespaces, with
-//                                    (stdio not redirected: inherited)        the engine's stdin/stdout/stderr and
-//                                                                             the read end of s, write end of e
-//                                    closes its copies of those two ends      sets PDEATHSIG=SIGKILL
-//                                    setns back to the host mount namespace   loads config.json, rootfs-mounts.json
-//                                    [hook: cgroup placement, network]        blocks reading s
-//                                    s: "go", close ---------------------->  setsid, umask 0
-//                                    writes shim.json                         mounts rootfs-mounts.json onto rootfs,
-//                                    {shimPid, pid, startedAt}                proc, dev, devpts, shm, mqueue, sys,
-//                                    blocks reading e                         config mounts, device nodes
+//                                    (stdio not redirected: inherited)        the engine's stdin/stdout/stderr, the
+//                                                                             read end of s, the write end of e
+//                                    closes its copies of those two ends      (its runtime starts: ~10 ms)
+//                                    setns back to the host mount namespace   sets PDEATHSIG=SIGKILL
+//                                    loads config.json + rootfs-mounts.json   blocks reading s to end of file
+//                                    [hook: cgroup placement, network]
+//                                    s: init request ("PSC1", the bundle in
+//                                    binary form), close ----------------->  decodes the request: released
+//                                    writes shim.json                         setsid, umask 0
+//                                    {shimPid, pid, startedAt}                mounts rootfs-mounts.json onto rootfs,
+//                                    blocks reading e                         proc, dev, devpts, shm, mqueue, sys,
+//                                                                             config mounts, device nodes
 //                                                                             sethostname, lo up, pivot_root
 //                                                                             fds >= 3 close-on-exec
 //                                                                             setgroups/setgid/setuid, chdir cwd
@@ -38,6 +41,7 @@
 //   WaitForExitAsync: shim exits <-- exits with the container's code
 //   -> reads exit.json               (error text also on stderr, "psc-shim: ")
 //
+// End of file on s without a request (stage 1 died or gave up) makes stage 2 exit.
 // Signals: SIGTERM, SIGINT and SIGHUP sent to stage 1 go to the container's init. RunningContainer.Kill sends
 // SIGKILL to the init (pid from shim.json), or to stage 1 if the init is not recorded yet; stage 2 dies with
 // stage 1 through PDEATHSIG. Nothing here ever waitpid()s a child that System.Diagnostics.Process started.

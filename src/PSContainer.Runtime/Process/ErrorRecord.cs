@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using PSContainer.Runtime.Process;
 
-namespace PSContainer.Shim;
+namespace PSContainer.Runtime.Process;
 
 /// <summary>
 /// What stage 2 writes to the error pipe when it cannot exec the payload: "&lt;exit code&gt; &lt;message&gt;" in UTF-8,
