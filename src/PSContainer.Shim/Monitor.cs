@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Process;
 
@@ -29,7 +30,13 @@ internal static class Monitor
     {
         // Only the namespaces for now (a fast scan): the rest is read in step 7, off the critical path.
         int flags = Namespaces.FlagsToCreate(Bundle.ReadNamespaces(bundleDirectory));
-        bool newMountNamespace = Namespaces.Includes(flags, "mount");
+        if (!Namespaces.Includes(flags, "mount"))
+        {
+            // Stage 2 mounts over the rootfs and pivot_roots: in the host's mount namespace that would be the
+            // host's root that moves. runc refuses such a config too.
+            throw ContainerRuntimeException.InvalidArgument("MountNamespaceRequired",
+                "config.json linux.namespaces: a new mount namespace is required");
+        }
 
         // 1. Every thread this process will ever need must exist before the unshare: after
         //    unshare(CLONE_NEWPID) clone(CLONE_THREAD) fails with EINVAL on this thread. Registering for
@@ -48,10 +55,7 @@ internal static class Monitor
         //    PID 1 of the new PID namespace. The copied mount tree must not share events with the host's:
         //    make it rslave before anything is mounted in it.
         Namespaces.Unshare(flags);
-        if (newMountNamespace)
-        {
-            Mounter.MakeRecursiveSlave("/");
-        }
+        Mounter.MakeRecursiveSlave("/");
 
         // 5. Start stage 2. Only its two pipe ends are made inheritable, and only for this one start; stdio is
         //    not redirected, so stage 2 and then the payload write straight into the engine's pipes.
@@ -78,10 +82,7 @@ internal static class Monitor
         {
             // 6. Back to the host's mount namespace before stage 2 may pivot_root: pivot_root moves the root
             //    and cwd of every task in the namespace whose root is the old root, and that would include us.
-            if (newMountNamespace)
-            {
-                Namespaces.Enter(hostMountNamespace, Namespaces.CloneFlag("mount"));
-            }
+            Namespaces.Enter(hostMountNamespace, Namespaces.CloneFlag("mount"));
 
             forwarder.ForwardTo(init.Id);
 

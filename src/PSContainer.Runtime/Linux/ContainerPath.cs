@@ -13,6 +13,9 @@ namespace PSContainer.Runtime.Linux;
 /// </summary>
 public static unsafe class ContainerPath
 {
+    /// <summary>How many symlinks one path may pass through, as the kernel allows (ELOOP beyond).</summary>
+    private const int MaxSymlinks = 40;
+
     /// <summary>Opens <paramref name="path"/> (absolute inside the container) as an O_PATH descriptor.</summary>
     public static SafeFd Open(SafeFd root, string path, bool directory = false)
     {
@@ -27,7 +30,31 @@ public static unsafe class ContainerPath
     /// </summary>
     public static SafeFd OpenMountPoint(SafeFd root, string path, bool directory)
     {
-        string[] parts = Relative(path).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // A dangling symlink on the way (the image's /dev -> /somewhere/missing) is followed, within the root,
+        // and what it points to is created: the walk restarts on the substituted path, as securejoin's
+        // MkdirAll does. Bounded like the kernel's own symlink following.
+        string current = Relative(path);
+        for (int links = 0; links <= MaxSymlinks; links++)
+        {
+            string? substituted = TryCreateAndOpen(root, current, directory, out SafeFd? fd);
+            if (fd is not null)
+            {
+                return fd;
+            }
+
+            current = substituted!;
+        }
+
+        throw new LinuxException(Errno.ELOOP, "openat2", path);
+    }
+
+    /// <summary>
+    /// Walks <paramref name="path"/> creating missing components. Returns null with the descriptor, or the
+    /// path to walk instead when a component turned out to be a dangling symlink.
+    /// </summary>
+    private static string? TryCreateAndOpen(SafeFd root, string path, bool directory, out SafeFd? result)
+    {
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         SafeFd current = Open(root, "/", directory: true);
         for (int i = 0; i < parts.Length; i++)
         {
@@ -37,7 +64,20 @@ public static unsafe class ContainerPath
             SafeFd? next = TryOpen(root, prefix, wantDirectory, out int errno);
             if (next is null && errno == Errno.ENOENT)
             {
-                Create(current, parts[i], wantDirectory, "/" + prefix);
+                if (!Create(current, parts[i], wantDirectory, "/" + prefix))
+                {
+                    // It exists, yet resolving it fails: a symlink to something missing.
+                    string? target = ReadLink(current, parts[i]);
+                    if (target is not null)
+                    {
+                        current.Dispose();
+                        string parent = string.Join('/', parts, 0, i);
+                        string rest = string.Join('/', parts, i + 1, parts.Length - i - 1);
+                        result = null;
+                        return Relative((target.StartsWith('/') ? target : parent + "/" + target) + "/" + rest);
+                    }
+                }
+
                 next = TryOpen(root, prefix, wantDirectory, out errno);
             }
 
@@ -51,14 +91,16 @@ public static unsafe class ContainerPath
             current = next;
         }
 
-        return current;
+        result = current;
+        return null;
     }
 
     /// <summary>Creates <paramref name="path"/> and its missing parents as directories.</summary>
     public static void CreateDirectories(SafeFd root, string path) =>
         OpenMountPoint(root, path, directory: true).Dispose();
 
-    private static void Create(SafeFd parent, string name, bool directory, string displayPath)
+    /// <summary>Creates a directory or empty file; false if something of that name already exists.</summary>
+    private static bool Create(SafeFd parent, string name, bool directory, string displayPath)
     {
         fixed (byte* n = NativeStrings.Utf8z(name))
         {
@@ -68,15 +110,26 @@ public static unsafe class ContainerPath
             if (rv < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EEXIST)
-                {
-                    throw new LinuxException(errno, directory ? "mkdirat" : "openat", displayPath);
-                }
+                return errno == Errno.EEXIST ? false : throw new LinuxException(errno, directory ? "mkdirat" : "openat", displayPath);
             }
-            else if (!directory)
+
+            if (!directory)
             {
                 close(rv);
             }
+
+            return true;
+        }
+    }
+
+    /// <summary>readlinkat(2) of <paramref name="name"/> in <paramref name="parent"/>, or null if it is not a symlink.</summary>
+    private static string? ReadLink(SafeFd parent, string name)
+    {
+        byte* buffer = stackalloc byte[4096];
+        fixed (byte* n = NativeStrings.Utf8z(name))
+        {
+            long length = readlinkat(parent.Fd, n, buffer, 4096);
+            return length < 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, (int)length);
         }
     }
 

@@ -158,6 +158,18 @@ public sealed class ContainerLauncherTests : IDisposable
     }
 
     [Fact]
+    public async Task ConfigWithoutAMountNamespaceIsRefused()
+    {
+        RuntimeSpec spec = _container.Spec("true");
+        spec = spec with { Linux = new LinuxSpec { Namespaces = [new() { Type = "pid" }] } };
+
+        RunResult result = await _container.RunAsync(spec);
+
+        Assert.Equal(ShimExitCodes.RuntimeFailure, result.Status.ExitCode);
+        Assert.Contains("mount namespace is required", result.Status.Error);
+    }
+
+    [Fact]
     public async Task LoopbackIsTheOnlyInterfaceAndIsUp()
     {
         RunResult result = await _container.RunAsync("sh", "-c", "ls /sys/class/net; cat /sys/class/net/lo/flags; grep -c : /proc/net/dev");
@@ -236,6 +248,60 @@ public sealed class ContainerLauncherTests : IDisposable
         Assert.Equal(7, status.ExitCode);
         Assert.Equal(status, ExitStatus.ReadFrom(_container.BundleDirectory));
         Assert.True(status.FinishedAt >= state.StartedAt);
+    }
+
+    [Fact]
+    public async Task ConfigBindMountsAreMountedAndReadOnlyStaysOnTheBind()
+    {
+        string shared = Directory.CreateDirectory(Path.Combine(_container.Root, "shared")).FullName;
+        File.WriteAllText(Path.Combine(shared, "note"), "from host\n");
+        RuntimeSpec spec = _container.Spec("sh", "-c", "cat /data/note; echo x > /data/new || echo ro-refused; echo y > /rootfs-still-writable && echo rw-ok");
+        spec = spec with { Mounts = [new MountSpec { Destination = "/data", Type = "bind", Source = shared, Options = ["rbind", "ro"] }] };
+
+        RunResult result = await _container.RunAsync(spec);
+
+        Assert.Equal("from host\nro-refused\nrw-ok\n", result.Stdout);
+        Assert.False(File.Exists(Path.Combine(shared, "new")));
+    }
+
+    [Fact]
+    public async Task ReadonlyRootRefusesWrites()
+    {
+        RuntimeSpec spec = _container.Spec("sh", "-c", "echo x > /file || echo refused; echo y > /dev/shm/ok && echo shm-ok");
+        spec = spec with { Root = new RootSpec { Path = "rootfs", Readonly = true } };
+
+        RunResult result = await _container.RunAsync(spec);
+
+        Assert.Equal("refused\nshm-ok\n", result.Stdout);
+    }
+
+    /// <summary>An image whose /dev is a symlink climbing out of the rootfs gets its /dev inside the rootfs anyway.</summary>
+    [Fact]
+    public async Task SymlinkedMountPointCannotEscapeTheRootfs()
+    {
+        string outside = Directory.CreateDirectory(Path.Combine(_container.Root, "outside")).FullName;
+        File.CreateSymbolicLink(Path.Combine(_container.Lower, "dev"), "../../../../../../../../" + outside.TrimStart('/'));
+
+        RunResult result = await _container.RunAsync("ls", "/dev/null");
+
+        Assert.True(result.Status.ExitCode == 0, result.Stderr + result.Status.Error);
+        Assert.Equal("/dev/null\n", result.Stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public async Task PlainDirectoryRootfsWorksWithoutSnapshotMounts()
+    {
+        RuntimeSpec spec = _container.Spec("sh", "-c", "echo $$; ls /bin/busybox") with { Root = new RootSpec { Path = _container.Lower } };
+        Bundle.Create(_container.BundleDirectory, spec, []);
+        using RunningContainer container = new ContainerLauncher(_container.Shim.ShimPath).Start(_container.BundleDirectory);
+        container.StandardInput.Dispose();
+        string stdout = await new StreamReader(container.StandardOutput).ReadToEndAsync();
+
+        ExitStatus status = await container.WaitForExitAsync();
+
+        Assert.True(status.ExitCode == 0, status.Error + stdout);
+        Assert.Equal("1\n/bin/busybox\n", stdout);
     }
 
     private async Task WaitForShimStateAsync()
