@@ -106,11 +106,15 @@ public static unsafe class Mounter
     /// <summary>An overlay mount: the new mount API first, mount(2) where the kernel lacks it.</summary>
     public static void MountOverlay(string source, string target, MountOptions options)
     {
-        if (TryMountOverlayWithFsConfig(source, target, options))
+        if (!TryMountOverlayWithFsConfig(source, target, options))
         {
-            return;
+            MountOverlayWithMountSyscall(source, target, options);
         }
+    }
 
+    /// <summary>The mount(2) fallback: "lowerdir=" with the layers joined by ':', top first.</summary>
+    internal static void MountOverlayWithMountSyscall(string source, string target, MountOptions options)
+    {
         // The layer list of "lowerdir=" is ':'-separated and the whole option string ','-separated, so a
         // layer path may contain neither (short numeric snapshot ids keep paths plain, as containerd's do).
         List<string> lower = [];
@@ -144,7 +148,7 @@ public static unsafe class Mounter
         Syscall(source, target, "overlay", options.Flags & ~(ulong)MS_REC, rest.Count == 0 ? null : string.Join(',', rest));
     }
 
-    private static bool TryMountOverlayWithFsConfig(string source, string target, MountOptions options)
+    internal static bool TryMountOverlayWithFsConfig(string source, string target, MountOptions options)
     {
         int fs;
         fixed (byte* name = "overlay\0"u8)
