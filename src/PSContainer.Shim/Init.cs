@@ -48,6 +48,11 @@ internal static class Init
         // The bundle, already read and checked by stage 1, arrives with the release (see InitRequest).
         (Bundle bundle, int flags) = WaitForGo(sync);
         RuntimeSpec spec = bundle.Spec;
+        ProcessSpec process = spec.Process;
+        if (process.Args.Count == 0)
+        {
+            throw new InvalidOperationException("config.json: process.args is empty");
+        }
 
         // A session of our own: no controlling terminal, so terminal signals reach the monitor, which forwards
         // them (runc's nsexec does the same). umask 0 while building the rootfs, so modes are what we ask.
@@ -68,19 +73,14 @@ internal static class Init
         }
 
         RootFs.Pivot(bundle.RootfsPath);
+
+        // The working directory is created as root (the user may not be able to) and while the root is still
+        // writable, but entered only as the user, below.
+        Directory.CreateDirectory(process.Cwd);
         if (spec.Root.Readonly)
         {
             RootFs.MakeReadonly();
         }
-
-        // The working directory is created as root (the user may not be able to), but entered as the user.
-        ProcessSpec process = spec.Process;
-        if (process.Args.Count == 0)
-        {
-            throw new InvalidOperationException("config.json: process.args is empty");
-        }
-
-        Directory.CreateDirectory(process.Cwd);
 
         // Nothing but stdio may reach the payload: the error pipe, the runtime's own descriptors, anything
         // leaked to us. CLOEXEC, not close: the error pipe is still needed if the exec fails.

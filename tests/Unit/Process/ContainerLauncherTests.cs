@@ -267,12 +267,12 @@ public sealed class ContainerLauncherTests : IDisposable
     [Fact]
     public async Task ReadonlyRootRefusesWrites()
     {
-        RuntimeSpec spec = _container.Spec("sh", "-c", "echo x > /file || echo refused; echo y > /dev/shm/ok && echo shm-ok");
-        spec = spec with { Root = new RootSpec { Path = "rootfs", Readonly = true } };
+        RuntimeSpec spec = _container.Spec("sh", "-c", "pwd; echo x > /file || echo refused; echo y > /dev/shm/ok && echo shm-ok");
+        spec = spec with { Root = new RootSpec { Path = "rootfs", Readonly = true }, Process = spec.Process with { Cwd = "/new/dir" } };
 
         RunResult result = await _container.RunAsync(spec);
 
-        Assert.Equal("refused\nshm-ok\n", result.Stdout);
+        Assert.Equal("/new/dir\nrefused\nshm-ok\n", result.Stdout);
     }
 
     /// <summary>An image whose /dev is a symlink climbing out of the rootfs gets its /dev inside the rootfs anyway.</summary>
