@@ -173,20 +173,16 @@ public static unsafe class Mounter
             int eq = option.IndexOf('=');
             string key = eq < 0 ? option : option[..eq];
             string? value = eq < 0 ? null : option[(eq + 1)..];
-            if (key == "lowerdir+" && !FsConfig(fsFd, key, value))
+            if (!FsConfig(fsFd, key, value))
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == Errno.EINVAL && KernelLog(fsFd).Contains("Unknown parameter", StringComparison.Ordinal))
+                string log = KernelLog(fsFd); // reading drains it: once
+                if (key == "lowerdir+" && errno == Errno.EINVAL && log.Contains("Unknown parameter", StringComparison.Ordinal))
                 {
                     return false; // a kernel before 6.8: no "lowerdir+", use mount(2)
                 }
 
-                throw new LinuxException(errno, "fsconfig", option, KernelLog(fsFd));
-            }
-
-            if (key != "lowerdir+" && !FsConfig(fsFd, key, value))
-            {
-                throw new LinuxException(Marshal.GetLastPInvokeError(), "fsconfig", option, KernelLog(fsFd));
+                throw new LinuxException(errno, "fsconfig", option, log);
             }
         }
 
