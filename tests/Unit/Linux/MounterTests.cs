@@ -66,6 +66,17 @@ public sealed class MounterTests : IDisposable
         Assert.Contains("missing", e.Message);
     }
 
+    [Fact]
+    public void FsconfigErrorsCarryTheFilesystemsLog()
+    {
+        string[] options = [.. _options, "no_such_option=1"];
+
+        LinuxException e = Assert.Throws<LinuxException>(() => Mounter.Mount(new Mount { Type = "overlay", Source = "overlay", Options = options }, _merged));
+
+        Assert.Equal(Errno.EINVAL, e.Errno);
+        Assert.Contains("Unknown parameter", e.Message);
+    }
+
     private void AssertMerged()
     {
         Assert.Equal("top", File.ReadAllText(Path.Combine(_merged, "both")));
