@@ -64,13 +64,19 @@ internal static class RootfsSetup
             MountInContainer(bundle, root, mount);
         }
 
-        // 4. Device nodes and /dev symlinks last, on the final /dev (a config mount may have replaced it).
-        DevFs.Populate(root);
+        // 4. Device nodes and /dev symlinks last, on the final /dev (a config mount may have replaced it) -
+        //    unless the config binds a /dev of its own, which is then left exactly as it is (runc's needsSetupDev).
+        bool devIsBound = bundle.Spec.Mounts.Any(m => Normalize(m.Destination) == "/dev" &&
+            (m.Type == "bind" || MountOptions.Parse(m.Options).IsBind));
+        if (!devIsBound)
+        {
+            DevFs.Populate(root);
+        }
     }
 
     /// <summary>
     /// mqueue shows the IPC namespace of whoever mounts it: without a private one it would expose the host's
-    /// message queues, so it is only mounted when the container has its own (runc skips it likewise).
+    /// message queues, so it is only mounted when the container has its own.
     /// </summary>
     private static bool Wanted(MountSpec mount, int namespaceFlags) =>
         mount.Type != "mqueue" || Namespaces.Includes(namespaceFlags, "ipc");
