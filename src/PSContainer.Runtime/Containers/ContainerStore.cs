@@ -1,8 +1,10 @@
+using PSContainer.Runtime.State;
 using System.Text.Json;
 using PSContainer.Runtime.Content;
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Snapshots;
+using PSContainer.Runtime.Process;
 using PSContainer.Runtime.Spec;
 
 namespace PSContainer.Runtime.Containers;
@@ -16,6 +18,7 @@ namespace PSContainer.Runtime.Containers;
 /// </summary>
 public sealed class ContainerStore
 {
+    private const string RecordFile = "container.json";
     private readonly string _root;
 
     public ContainerStore(string root)
@@ -51,19 +54,14 @@ public sealed class ContainerStore
         string final = DirectoryOf(record.Id);
         try
         {
-            Directory.CreateDirectory(staging);
-            Directory.CreateDirectory(Path.Combine(staging, spec.Root.Path));
             // The mounts name the final directory: the rename below moves upper/ and work/ along.
             var mounts = rootfsMounts(final);
-            foreach (var dir in new[] { "upper", "work" })
-            {
-                Directory.CreateDirectory(Path.Combine(staging, dir));
-            }
-            FileSync.WriteAllBytes(Path.Combine(staging, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec));
-            FileSync.WriteAllBytes(Path.Combine(staging, "rootfs-mounts.json"), JsonSerializer.SerializeToUtf8Bytes(mounts.ToList(), SpecJsonContext.Default.ListMount));
-            FileSync.WriteAllBytes(Path.Combine(staging, "container.json"), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord));
+            Bundle.Create(staging, spec, mounts);
+            Directory.CreateDirectory(Path.Combine(staging, "upper"));
+            Directory.CreateDirectory(Path.Combine(staging, "work"));
+            AtomicFile.Write(Path.Combine(staging, RecordFile), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord), durable: false);
             Directory.Move(staging, final);
-            FileSync.Directory(_root);
+            AtomicFile.SyncDirectory(_root);
         }
         catch
         {
@@ -141,7 +139,7 @@ public sealed class ContainerStore
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(directory, "container.json")), ContainerJsonContext.Default.ContainerRecord);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(directory, RecordFile)), ContainerJsonContext.Default.ContainerRecord);
         }
         catch (Exception e) when (e is IOException or JsonException)
         {
@@ -157,7 +155,7 @@ public sealed class ContainerStore
         {
             return null;
         }
-        var state = ShimState.Read(directory);
+        var state = ContainerState.Read(directory);
         return new Container
         {
             Id = record.Id,

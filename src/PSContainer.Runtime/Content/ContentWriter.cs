@@ -1,3 +1,4 @@
+using PSContainer.Runtime.State;
 using System.Security.Cryptography;
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Linux;
@@ -121,7 +122,7 @@ public sealed class ContentWriter : IDisposable
             File.SetUnixFileMode(DataPath, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             // rename(2) replaces atomically: a blob with this digest that appeared meanwhile has the same bytes.
             File.Move(DataPath, _blobPath, overwrite: true);
-            FileSync.Directory(Path.GetDirectoryName(_blobPath)!);
+            AtomicFile.SyncDirectory(Path.GetDirectoryName(_blobPath)!);
             // The blob is published; what follows is bookkeeping, and the content store cannot roll back.
             TryDeleteIngest();
         }

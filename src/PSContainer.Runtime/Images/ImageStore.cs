@@ -1,3 +1,4 @@
+using PSContainer.Runtime.State;
 using System.Text.Json;
 using PSContainer.Runtime.Content;
 using PSContainer.Runtime.Errors;
@@ -79,7 +80,7 @@ public sealed class ImageStore
         if (change(list))
         {
             var bytes = JsonSerializer.SerializeToUtf8Bytes(new ImageIndexFile { Images = list.OrderBy(r => r.Name, StringComparer.Ordinal).ToList() }, ImageJsonContext.Default.ImageIndexFile);
-            FileSync.WriteAllBytes(_path, bytes);
+            AtomicFile.Write(_path, bytes);
         }
     }
 

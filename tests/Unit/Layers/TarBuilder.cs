@@ -91,7 +91,7 @@ public sealed class TarBuilder
             + "    out.addfile(ti, io.BytesIO(data) if data else None)\n"
             + body + "\nout.close()\n";
         var psi = new ProcessStartInfo("python3") { RedirectStandardInput = true, RedirectStandardError = true };
-        using var process = Process.Start(psi)!;
+        using var process = System.Diagnostics.Process.Start(psi)!;
         process.StandardInput.Write(script);
         process.StandardInput.Close();
         string error = process.StandardError.ReadToEnd();

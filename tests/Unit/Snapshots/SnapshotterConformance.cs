@@ -101,7 +101,7 @@ public abstract class SnapshotterConformance<T> : IDisposable
         var layer = Layer(new TarBuilder().File("a", "1").Build());
         string lockFile = Path.Combine(Snapshots.Root, "locks", layer.DiffId.Encoded + ".lock");
         string ready = Path.Combine(Work, "ready");
-        using var other = Process.Start(new ProcessStartInfo("flock", ["-x", lockFile, "-c", $"touch {ready}; sleep 30"]))!;
+        using var other = System.Diagnostics.Process.Start(new ProcessStartInfo("flock", ["-x", lockFile, "-c", $"touch {ready}; sleep 30"]))!;
         try
         {
             while (!File.Exists(ready))

@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using static Tmds.Linux.LibC;
+
+namespace PSContainer.Runtime.Linux;
+
+/// <summary>
+/// An execve(2) whose path, argv and envp are already copied to native memory, so that the last steps before
+/// the exec (resetting signals, the call itself) allocate nothing.
+/// </summary>
+public sealed unsafe class ExecRequest : IDisposable
+{
+    private readonly List<nint> _allocations = [];
+    private readonly byte* _path;
+    private readonly byte** _argv;
+    private readonly byte** _envp;
+
+    public ExecRequest(string path, IReadOnlyList<string> args, IReadOnlyList<string> env)
+    {
+        Path = path;
+        _path = Copy(path);
+        _argv = CopyArray(args);
+        _envp = CopyArray(env);
+    }
+
+    public string Path { get; }
+
+    /// <summary>
+    /// Resets the signal state (<see cref="Signals.PrepareForExec"/>) and execs. Returns only by throwing the
+    /// execve error: on success this process image, the .NET runtime included, is gone.
+    /// </summary>
+    public void Execute()
+    {
+        Signals.PrepareForExec();
+        execve(_path, _argv, _envp);
+        throw LinuxException.FromLastError("exec", Path);
+    }
+
+    public void Dispose()
+    {
+        foreach (nint p in _allocations)
+        {
+            NativeMemory.Free((void*)p);
+        }
+
+        _allocations.Clear();
+    }
+
+    private byte* Copy(string s)
+    {
+        int length = Encoding.UTF8.GetByteCount(s);
+        byte* p = (byte*)NativeMemory.Alloc((nuint)length + 1);
+        _allocations.Add((nint)p);
+        Encoding.UTF8.GetBytes(s, new Span<byte>(p, length));
+        p[length] = 0;
+        return p;
+    }
+
+    private byte** CopyArray(IReadOnlyList<string> items)
+    {
+        byte** array = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(byte*));
+        _allocations.Add((nint)array);
+        for (int i = 0; i < items.Count; i++)
+        {
+            array[i] = Copy(items[i]);
+        }
+
+        array[items.Count] = null;
+        return array;
+    }
+}

@@ -1,0 +1,16 @@
+using System.Runtime.InteropServices;
+
+namespace PSContainer.Runtime.Linux.Interop;
+
+// <sys/prctl.h>
+internal static unsafe partial class LibC
+{
+    internal const int PR_SET_PDEATHSIG = 1;
+    internal const int PR_GET_PDEATHSIG = 2;
+    internal const int PR_SET_CHILD_SUBREAPER = 36;
+    internal const int PR_SET_NO_NEW_PRIVS = 38;
+
+    // prctl is variadic in C; see LibC.syscall.cs for why a fixed signature is sound on x86-64 and arm64.
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+}

@@ -1,0 +1,38 @@
+using PSContainer.Runtime.State;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PSContainer.Runtime.Process;
+
+/// <summary>
+/// exit.json: how a container ended. <see cref="ExitCode"/> follows docker: the payload's exit code, 128 + n
+/// when signal n killed it, 125 when the runtime failed, 126 when the command could not be executed, 127 when
+/// it was not found (see <see cref="ShimExitCodes"/>).
+/// </summary>
+public sealed record ExitStatus
+{
+    [JsonPropertyName("exitCode")]
+    public int ExitCode { get; init; }
+
+    /// <summary>The signal that killed the container's init, or null if it exited.</summary>
+    [JsonPropertyName("signal")]
+    public int? Signal { get; init; }
+
+    /// <summary>Why the container could not be started (codes 125–127), or null.</summary>
+    [JsonPropertyName("error")]
+    public string? Error { get; init; }
+
+    [JsonPropertyName("finishedAt")]
+    public DateTimeOffset FinishedAt { get; init; }
+
+    public void WriteTo(string bundleDirectory) =>
+        AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ExitStatusFile),
+            JsonSerializer.SerializeToUtf8Bytes(this, ProcessJsonContext.Default.ExitStatus), durable: false);
+
+    /// <summary>Reads exit.json, or returns null if it has not been written.</summary>
+    public static ExitStatus? ReadFrom(string bundleDirectory)
+    {
+        string path = Path.Combine(bundleDirectory, Bundle.ExitStatusFile);
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), ProcessJsonContext.Default.ExitStatus) : null;
+    }
+}

@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace PSContainer.Runtime.Process;
+
+/// <summary>Source-generated JSON for the files psc-shim writes into a bundle (AOT-safe; no reflection).</summary>
+[JsonSerializable(typeof(ShimState))]
+[JsonSerializable(typeof(ExitStatus))]
+public sealed partial class ProcessJsonContext : JsonSerializerContext
+{
+}

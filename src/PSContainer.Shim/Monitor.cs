@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using PSContainer.Runtime.Errors;
+using PSContainer.Runtime.Linux;
+using PSContainer.Runtime.Process;
+
+namespace PSContainer.Shim;
+
+/// <summary>
+/// Stage 1, the monitor: creates the namespaces, starts stage 2 inside them, releases it, reports whether the
+/// payload could be exec'd, waits for it and records how it ended. The protocol is drawn in
+/// ContainerLauncher.cs. Everything here runs on the main thread, synchronously: no async, Tasks or pool.
+/// </summary>
+internal static class Monitor
+{
+    public static int Run(string bundleArgument)
+    {
+        string bundleDirectory = Path.GetFullPath(bundleArgument);
+        try
+        {
+            return Start(bundleDirectory);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Fail(bundleDirectory, new ErrorRecord(ShimExitCodes.RuntimeFailure, Init.Describe(e)));
+        }
+    }
+
+    private static int Start(string bundleDirectory)
+    {
+        // Only the namespaces for now (a fast scan): the rest is read in step 7, off the critical path.
+        int flags = Namespaces.FlagsToCreate(Bundle.ReadNamespaces(bundleDirectory));
+        if (!Namespaces.Includes(flags, "mount"))
+        {
+            // Stage 2 mounts over the rootfs and pivot_roots: in the host's mount namespace that would be the
+            // host's root that moves. runc refuses such a config too.
+            throw ContainerRuntimeException.InvalidArgument("MountNamespaceRequired",
+                "config.json linux.namespaces: a new mount namespace is required");
+        }
+
+        // 1. Every thread this process will ever need must exist before the unshare: after
+        //    unshare(CLONE_NEWPID) clone(CLONE_THREAD) fails with EINVAL on this thread. Registering for
+        //    signals starts the runtime's signal thread, the same one Process relies on for SIGCHLD.
+        using SignalForwarder forwarder = new();
+
+        // 2. Our own mount namespace, to come back to once stage 2 has been started (step 6).
+        using SafeFd hostMountNamespace = Namespaces.OpenCurrent("mnt");
+
+        // 3. The pipes, before the unshare too (nothing in them depends on namespaces). Both ends are
+        //    close-on-exec until the moment stage 2 is started.
+        using Pipe sync = Pipe.Create();    // the init request ("go"): stage 1 -> stage 2
+        using Pipe errors = Pipe.Create();  // error record or EOF: stage 2 -> stage 1
+
+        // 4. New namespaces for this thread; the process Process.Start forks from it inherits them, and is
+        //    PID 1 of the new PID namespace. The copied mount tree must not share events with the host's:
+        //    make it rslave before anything is mounted in it.
+        Namespaces.Unshare(flags);
+        Mounter.MakeRecursiveSlave("/");
+
+        // 5. Start stage 2. Only its two pipe ends are made inheritable, and only for this one start; stdio is
+        //    not redirected, so stage 2 and then the payload write straight into the engine's pipes.
+        sync.ReadEnd.SetCloseOnExec(false);
+        errors.WriteEnd.SetCloseOnExec(false);
+        ProcessStartInfo startInfo = new(Environment.ProcessPath!)
+        {
+            UseShellExecute = false,
+            ArgumentList =
+            {
+                "init",
+                bundleDirectory,
+                sync.ReadEnd.Fd.ToString(CultureInfo.InvariantCulture),
+                errors.WriteEnd.Fd.ToString(CultureInfo.InvariantCulture),
+            },
+        };
+        using System.Diagnostics.Process init = System.Diagnostics.Process.Start(startInfo)!;
+        DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+
+        // Our copies of stage 2's ends go at once: EOF on the error pipe must mean "stage 2 closed it".
+        sync.ReadEnd.Dispose();
+        errors.WriteEnd.Dispose();
+        try
+        {
+            // 6. Back to the host's mount namespace before stage 2 may pivot_root: pivot_root moves the root
+            //    and cwd of every task in the namespace whose root is the old root, and that would include us.
+            Namespaces.Enter(hostMountNamespace, Namespaces.CloneFlag("mount"));
+
+            forwarder.ForwardTo(init.Id);
+
+            // 7. The whole bundle, read and checked here while stage 2's runtime starts on the other core;
+            //    stage 2 receives it pre-digested (InitRequest) and skips the JSON work.
+            byte[] request = InitRequest.Encode(Bundle.Load(bundleDirectory), flags);
+
+            // 8. Hook: this is where stage 2 will be placed in its cgroup (and its network wired), while it
+            //    waits for its release.
+
+            // 9. Release stage 2: the request, then end of file. Then record it (while it mounts).
+            sync.WriteEnd.WriteAll(request);
+            sync.WriteEnd.Dispose();
+        }
+        catch
+        {
+            // Stage 2 sees end of file without a request and exits; wait for it so nothing outlives us.
+            sync.WriteEnd.Dispose();
+            init.WaitForExit();
+            throw;
+        }
+
+        new ShimState { ShimPid = Environment.ProcessId, Pid = init.Id, StartedAt = startedAt }.WriteTo(bundleDirectory);
+
+        // 10. EOF without data: the payload was exec'd. A record: stage 2 failed and is exiting.
+        byte[] report = errors.ReadEnd.ReadToEnd(limit: 4096);
+        ChildExit? exit = ChildWatch.WaitWithoutReaping(init.Id);
+        init.WaitForExit();
+        if (report.Length > 0)
+        {
+            return Fail(bundleDirectory, ErrorRecord.Decode(report));
+        }
+
+        // 11. The container's status: waitid's if we saw the zombie, else what Process reports (which folds
+        //     a signal n into 128 + n, so only the "signal" field can be lost).
+        ExitStatus status = new()
+        {
+            ExitCode = exit?.ExitCode ?? init.ExitCode,
+            Signal = exit?.Signal,
+            FinishedAt = DateTimeOffset.UtcNow,
+        };
+        status.WriteTo(bundleDirectory);
+        return status.ExitCode;
+    }
+
+    private static int Fail(string bundleDirectory, ErrorRecord error)
+    {
+        Console.Error.WriteLine("psc-shim: " + error.Message);
+        try
+        {
+            new ExitStatus { ExitCode = error.ExitCode, Error = error.Message, FinishedAt = DateTimeOffset.UtcNow }
+                .WriteTo(bundleDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine("psc-shim: " + Bundle.ExitStatusFile + ": " + e.Message);
+        }
+
+        return error.ExitCode;
+    }
+}
