@@ -13,7 +13,7 @@ namespace PSContainer.Runtime.Containers;
 /// Containers on disk: one directory per container, <c>containers/&lt;id&gt;/</c>, which is also its OCI bundle:
 /// <c>container.json</c> (what it was created from), <c>config.json</c> (runtime spec), <c>rootfs-mounts.json</c>,
 /// <c>rootfs/</c>, <c>upper/</c> and <c>work/</c> (its own changes), and the shim's <c>shim.json</c> and
-/// <c>exit.json</c>. A container directory is assembled under a <c>new-*</c> name and renamed into place, so a
+/// <c>exit.json</c>. <c>container.json</c> is written last, so a
 /// crash never leaves half a container; names are kept unique under <c>containers.lock</c>.
 /// </summary>
 public sealed class ContainerStore
@@ -50,22 +50,19 @@ public sealed class ContainerStore
         }
         record = record with { Name = name };
 
-        string staging = Path.Combine(_root, "new-" + record.Id);
+        // container.json is written last: it is what makes the directory a container. A crash before it
+        // leaves a directory that Records() ignores and the next removal pass deletes.
         string final = DirectoryOf(record.Id);
         try
         {
-            // The mounts name the final directory: the rename below moves upper/ and work/ along.
+            Directory.CreateDirectory(final);
             var mounts = rootfsMounts(final);
-            Bundle.Create(staging, spec, mounts);
-            Directory.CreateDirectory(Path.Combine(staging, "upper"));
-            Directory.CreateDirectory(Path.Combine(staging, "work"));
-            AtomicFile.Write(Path.Combine(staging, RecordFile), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord), durable: false);
-            Directory.Move(staging, final);
-            AtomicFile.SyncDirectory(_root);
+            Bundle.Create(final, spec, mounts);
+            AtomicFile.Write(Path.Combine(final, RecordFile), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord));
         }
         catch
         {
-            TryDelete(staging);
+            TryDelete(final);
             throw;
         }
         return Load(final)!;

@@ -17,7 +17,7 @@ internal static class ImagePull
         var before = engine.Images.Find(reference.ToString());
         if (!quiet)
         {
-            Status(cmdlet, $"{reference.Tag ?? reference.Digest?.ToString()}: Pulling from {reference.FamiliarName}");
+            Status(cmdlet, $"{reference.Tag ?? reference.Digest?.ToString()}: Pulling from {reference.Path}");
         }
         var pump = new PipelinePump();
         var view = new PullProgressView(cmdlet, Interlocked.Add(ref _nextActivityId, 1000));
