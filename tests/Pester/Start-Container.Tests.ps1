@@ -67,7 +67,7 @@ Describe 'Start-Container' {
         $container | Should -BeOfType 'PSContainer.Runtime.Containers.Container'
         $container.ExitCode | Should -Be 3
         $container.Status | Should -Be 'Exited'
-        $container.Image | Should -Be $busybox.Replace(':latest', '') -Because 'the image is named as the user named it'
+        $container.Image | Should -Be $busybox -Because 'the image is named as the user named it, as docker ps does'
     }
 
     It 'writes stderr like a native command: redirectable, and no stop under ErrorActionPreference Stop' {
@@ -93,8 +93,8 @@ Describe 'Start-Container' {
     }
 
     It 'keeps the container changes in the container, never in the image' {
-        Start-Container $busybox sh -c 'echo changed > /etc/marker; rm /bin/ls; cat /etc/marker' | Should -Be 'changed'
-        Start-Container $busybox sh -c 'test -e /etc/marker || echo absent; test -e /bin/ls && echo present' | Should -Be @('absent', 'present')
+        Start-Container $busybox sh -c 'echo changed > /marker; rm /bin/ls; cat /marker' | Should -Be 'changed'
+        Start-Container $busybox sh -c 'test -e /marker || echo absent; test -e /bin/ls && echo present' | Should -Be @('absent', 'present')
     }
 
     It 'answers 127 for a command that does not exist, with an error naming it' {

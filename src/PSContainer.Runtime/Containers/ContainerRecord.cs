@@ -9,28 +9,28 @@ namespace PSContainer.Runtime.Containers;
 public sealed record ContainerRecord
 {
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public string Id { get; set; } = "";
 
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
 
     /// <summary>The image as the user named it (familiar form).</summary>
     [JsonPropertyName("image")]
-    public string Image { get; init; } = "";
+    public string Image { get; set; } = "";
 
     /// <summary>The image id (config digest) the container was created from.</summary>
     [JsonPropertyName("imageId")]
-    public string ImageId { get; init; } = "";
+    public string ImageId { get; set; } = "";
 
     [JsonPropertyName("command")]
-    public IReadOnlyList<string> Command { get; init; } = [];
+    public IReadOnlyList<string> Command { get; set; } = [];
 
     [JsonPropertyName("created")]
-    public DateTimeOffset Created { get; init; }
+    public DateTimeOffset Created { get; set; }
 
     [JsonPropertyName("labels")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+    public IReadOnlyDictionary<string, string>? Labels { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

@@ -24,8 +24,11 @@ public sealed class ContainerService
         _launcher = launcher;
     }
 
-    /// <summary>Creates a container from an image; its layers are unpacked first if they are not.</summary>
-    public async Task<Container> CreateAsync(ContainerImage image, RunOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates a container from an image; its layers are unpacked first if they are not. <paramref name="imageName"/>
+    /// is the image as the user named it, which is what the container shows (docker ps does the same).
+    /// </summary>
+    public async Task<Container> CreateAsync(ContainerImage image, string imageName, RunOptions options, CancellationToken cancellationToken)
     {
         if (options.Name is not null)
         {
@@ -39,7 +42,7 @@ public sealed class ContainerService
         {
             Id = id,
             Name = options.Name ?? "",
-            Image = image.Reference.ToFamiliarString(),
+            Image = imageName,
             ImageId = image.Id,
             Command = spec.Process.Args,
             Created = DateTimeOffset.UtcNow,

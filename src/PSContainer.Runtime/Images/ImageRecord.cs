@@ -12,29 +12,29 @@ namespace PSContainer.Runtime.Images;
 public sealed record ImageRecord
 {
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
 
     [JsonPropertyName("target")]
-    public Descriptor Target { get; init; } = new();
+    public Descriptor Target { get; set; } = new();
 
     [JsonPropertyName("manifest")]
-    public Descriptor Manifest { get; init; } = new();
+    public Descriptor Manifest { get; set; } = new();
 
     [JsonPropertyName("config")]
-    public Digest Config { get; init; }
+    public Digest Config { get; set; }
 
     [JsonPropertyName("created")]
-    public DateTimeOffset Created { get; init; }
+    public DateTimeOffset Created { get; set; }
 
     [JsonPropertyName("updated")]
-    public DateTimeOffset Updated { get; init; }
+    public DateTimeOffset Updated { get; set; }
 }
 
 /// <summary>The on-disk form of the image store's name index.</summary>
 public sealed record ImageIndexFile
 {
     [JsonPropertyName("images")]
-    public List<ImageRecord> Images { get; init; } = [];
+    public List<ImageRecord> Images { get; set; } = [];
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

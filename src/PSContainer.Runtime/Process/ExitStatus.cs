@@ -12,18 +12,18 @@ namespace PSContainer.Runtime.Process;
 public sealed record ExitStatus
 {
     [JsonPropertyName("exitCode")]
-    public int ExitCode { get; init; }
+    public int ExitCode { get; set; }
 
     /// <summary>The signal that killed the container's init, or null if it exited.</summary>
     [JsonPropertyName("signal")]
-    public int? Signal { get; init; }
+    public int? Signal { get; set; }
 
     /// <summary>Why the container could not be started (codes 125–127), or null.</summary>
     [JsonPropertyName("error")]
-    public string? Error { get; init; }
+    public string? Error { get; set; }
 
     [JsonPropertyName("finishedAt")]
-    public DateTimeOffset FinishedAt { get; init; }
+    public DateTimeOffset FinishedAt { get; set; }
 
     public void WriteTo(string bundleDirectory) =>
         AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ExitStatusFile),

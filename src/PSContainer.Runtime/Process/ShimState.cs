@@ -9,14 +9,14 @@ public sealed record ShimState
 {
     /// <summary>The pid of psc-shim stage 1, the monitor.</summary>
     [JsonPropertyName("shimPid")]
-    public int ShimPid { get; init; }
+    public int ShimPid { get; set; }
 
     /// <summary>The container's init process (stage 2, then the payload) in the host's PID namespace.</summary>
     [JsonPropertyName("pid")]
-    public int Pid { get; init; }
+    public int Pid { get; set; }
 
     [JsonPropertyName("startedAt")]
-    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset StartedAt { get; set; }
 
     public void WriteTo(string bundleDirectory) =>
         AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ShimStateFile),

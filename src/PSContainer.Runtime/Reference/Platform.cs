@@ -11,22 +11,22 @@ namespace PSContainer.Runtime.Reference;
 public sealed record Platform
 {
     [JsonPropertyName("architecture")]
-    public string Architecture { get; init; } = "";
+    public string Architecture { get; set; } = "";
 
     [JsonPropertyName("os")]
-    public string OS { get; init; } = "";
+    public string OS { get; set; } = "";
 
     [JsonPropertyName("os.version")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? OSVersion { get; init; }
+    public string? OSVersion { get; set; }
 
     [JsonPropertyName("os.features")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<string>? OSFeatures { get; init; }
+    public IReadOnlyList<string>? OSFeatures { get; set; }
 
     [JsonPropertyName("variant")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Variant { get; init; }
+    public string? Variant { get; set; }
 
     /// <summary>The platform of this machine.</summary>
     public static Platform Host { get; } = new()

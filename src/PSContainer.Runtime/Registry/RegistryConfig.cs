@@ -19,14 +19,14 @@ public sealed record RegistryConfig
     public const string PathVariable = "PSCONTAINER_CONFIG";
 
     [JsonPropertyName("registry-mirrors")]
-    public IReadOnlyList<string> RegistryMirrors { get; init; } = [];
+    public IReadOnlyList<string> RegistryMirrors { get; set; } = [];
 
     [JsonPropertyName("insecure-registries")]
-    public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+    public IReadOnlyList<string> InsecureRegistries { get; set; } = [];
 
     /// <summary>The file this configuration was read from, if any.</summary>
     [JsonIgnore]
-    public string? SourcePath { get; init; }
+    public string? SourcePath { get; set; }
 
     public static RegistryConfig Empty { get; } = new();
 

@@ -6,14 +6,14 @@ namespace PSContainer.Runtime.Registry;
 internal sealed record RegistryErrors
 {
     [JsonPropertyName("errors")]
-    public IReadOnlyList<RegistryError>? Errors { get; init; }
+    public IReadOnlyList<RegistryError>? Errors { get; set; }
 }
 
 internal sealed record RegistryError
 {
     [JsonPropertyName("code")]
-    public string? Code { get; init; }
+    public string? Code { get; set; }
 
     [JsonPropertyName("message")]
-    public string? Message { get; init; }
+    public string? Message { get; set; }
 }

@@ -10,15 +10,15 @@ namespace PSContainer.Runtime.Snapshots;
 public sealed record Mount
 {
     [JsonPropertyName("type")]
-    public string Type { get; init; } = "";
+    public string Type { get; set; } = "";
 
     [JsonPropertyName("source")]
-    public string Source { get; init; } = "";
+    public string Source { get; set; } = "";
 
     [JsonPropertyName("target")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Target { get; init; }
+    public string? Target { get; set; }
 
     [JsonPropertyName("options")]
-    public IReadOnlyList<string> Options { get; init; } = [];
+    public IReadOnlyList<string> Options { get; set; } = [];
 }

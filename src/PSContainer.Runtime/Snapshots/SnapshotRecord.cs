@@ -8,15 +8,15 @@ internal sealed record SnapshotRecord
 {
     [JsonPropertyName("parent")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Digest? Parent { get; init; }
+    public Digest? Parent { get; set; }
 
     [JsonPropertyName("diffID")]
-    public Digest DiffId { get; init; }
+    public Digest DiffId { get; set; }
 
     /// <summary>Uncompressed size of the layer tar, in bytes.</summary>
     [JsonPropertyName("size")]
-    public long Size { get; init; }
+    public long Size { get; set; }
 
     [JsonPropertyName("created")]
-    public DateTimeOffset Created { get; init; }
+    public DateTimeOffset Created { get; set; }
 }

@@ -7,29 +7,29 @@ namespace PSContainer.Runtime.Spec;
 public sealed record Descriptor
 {
     [JsonPropertyName("mediaType")]
-    public string MediaType { get; init; } = "";
+    public string MediaType { get; set; } = "";
 
     [JsonPropertyName("digest")]
-    public Digest Digest { get; init; }
+    public Digest Digest { get; set; }
 
     [JsonPropertyName("size")]
-    public long Size { get; init; }
+    public long Size { get; set; }
 
     [JsonPropertyName("urls")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<string>? Urls { get; init; }
+    public IReadOnlyList<string>? Urls { get; set; }
 
     [JsonPropertyName("annotations")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+    public IReadOnlyDictionary<string, string>? Annotations { get; set; }
 
     [JsonPropertyName("platform")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Platform? Platform { get; init; }
+    public Platform? Platform { get; set; }
 
     [JsonPropertyName("artifactType")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ArtifactType { get; init; }
+    public string? ArtifactType { get; set; }
 
     public override string ToString() => $"{MediaType} {Digest} ({Size} bytes)";
 }

@@ -8,32 +8,32 @@ public sealed record ImageConfig
 {
     [JsonPropertyName("created")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public DateTimeOffset? Created { get; init; }
+    public DateTimeOffset? Created { get; set; }
 
     [JsonPropertyName("author")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Author { get; init; }
+    public string? Author { get; set; }
 
     [JsonPropertyName("architecture")]
-    public string Architecture { get; init; } = "";
+    public string Architecture { get; set; } = "";
 
     [JsonPropertyName("os")]
-    public string OS { get; init; } = "";
+    public string OS { get; set; } = "";
 
     [JsonPropertyName("variant")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Variant { get; init; }
+    public string? Variant { get; set; }
 
     [JsonPropertyName("config")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public ContainerConfig? Config { get; init; }
+    public ContainerConfig? Config { get; set; }
 
     [JsonPropertyName("rootfs")]
-    public RootFS RootFS { get; init; } = new();
+    public RootFS RootFS { get; set; } = new();
 
     [JsonPropertyName("history")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<HistoryEntry>? History { get; init; }
+    public IReadOnlyList<HistoryEntry>? History { get; set; }
 }
 
 /// <summary>The execution parameters an image suggests for its containers.</summary>
@@ -41,39 +41,39 @@ public sealed record ContainerConfig
 {
     [JsonPropertyName("User")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? User { get; init; }
+    public string? User { get; set; }
 
     [JsonPropertyName("ExposedPorts")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, EmptyObject>? ExposedPorts { get; init; }
+    public IReadOnlyDictionary<string, EmptyObject>? ExposedPorts { get; set; }
 
     [JsonPropertyName("Env")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<string>? Env { get; init; }
+    public IReadOnlyList<string>? Env { get; set; }
 
     [JsonPropertyName("Entrypoint")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<string>? Entrypoint { get; init; }
+    public IReadOnlyList<string>? Entrypoint { get; set; }
 
     [JsonPropertyName("Cmd")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<string>? Cmd { get; init; }
+    public IReadOnlyList<string>? Cmd { get; set; }
 
     [JsonPropertyName("Volumes")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, EmptyObject>? Volumes { get; init; }
+    public IReadOnlyDictionary<string, EmptyObject>? Volumes { get; set; }
 
     [JsonPropertyName("WorkingDir")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? WorkingDir { get; init; }
+    public string? WorkingDir { get; set; }
 
     [JsonPropertyName("Labels")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+    public IReadOnlyDictionary<string, string>? Labels { get; set; }
 
     [JsonPropertyName("StopSignal")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? StopSignal { get; init; }
+    public string? StopSignal { get; set; }
 }
 
 /// <summary>The <c>{}</c> value of ExposedPorts and Volumes maps.</summary>
@@ -83,10 +83,10 @@ public sealed record EmptyObject;
 public sealed record RootFS
 {
     [JsonPropertyName("type")]
-    public string Type { get; init; } = "layers";
+    public string Type { get; set; } = "layers";
 
     [JsonPropertyName("diff_ids")]
-    public IReadOnlyList<Digest> DiffIds { get; init; } = [];
+    public IReadOnlyList<Digest> DiffIds { get; set; } = [];
 }
 
 /// <summary>One step of the image's build history.</summary>
@@ -94,21 +94,21 @@ public sealed record HistoryEntry
 {
     [JsonPropertyName("created")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public DateTimeOffset? Created { get; init; }
+    public DateTimeOffset? Created { get; set; }
 
     [JsonPropertyName("created_by")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? CreatedBy { get; init; }
+    public string? CreatedBy { get; set; }
 
     [JsonPropertyName("author")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Author { get; init; }
+    public string? Author { get; set; }
 
     [JsonPropertyName("comment")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Comment { get; init; }
+    public string? Comment { get; set; }
 
     [JsonPropertyName("empty_layer")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool EmptyLayer { get; init; }
+    public bool EmptyLayer { get; set; }
 }

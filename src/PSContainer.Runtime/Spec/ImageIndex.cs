@@ -6,16 +6,16 @@ namespace PSContainer.Runtime.Spec;
 public sealed record ImageIndex
 {
     [JsonPropertyName("schemaVersion")]
-    public int SchemaVersion { get; init; } = 2;
+    public int SchemaVersion { get; set; } = 2;
 
     [JsonPropertyName("mediaType")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? MediaType { get; init; }
+    public string? MediaType { get; set; }
 
     [JsonPropertyName("manifests")]
-    public IReadOnlyList<Descriptor> Manifests { get; init; } = [];
+    public IReadOnlyList<Descriptor> Manifests { get; set; } = [];
 
     [JsonPropertyName("annotations")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+    public IReadOnlyDictionary<string, string>? Annotations { get; set; }
 }

@@ -6,49 +6,49 @@ namespace PSContainer.Runtime.Spec;
 public sealed record ImageManifest
 {
     [JsonPropertyName("schemaVersion")]
-    public int SchemaVersion { get; init; } = 2;
+    public int SchemaVersion { get; set; } = 2;
 
     [JsonPropertyName("mediaType")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? MediaType { get; init; }
+    public string? MediaType { get; set; }
 
     [JsonPropertyName("artifactType")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ArtifactType { get; init; }
+    public string? ArtifactType { get; set; }
 
     [JsonPropertyName("config")]
-    public Descriptor Config { get; init; } = new();
+    public Descriptor Config { get; set; } = new();
 
     [JsonPropertyName("layers")]
-    public IReadOnlyList<Descriptor> Layers { get; init; } = [];
+    public IReadOnlyList<Descriptor> Layers { get; set; } = [];
 
     [JsonPropertyName("subject")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Descriptor? Subject { get; init; }
+    public Descriptor? Subject { get; set; }
 
     [JsonPropertyName("annotations")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+    public IReadOnlyDictionary<string, string>? Annotations { get; set; }
 }
 
 /// <summary>Just enough of any manifest-like document to tell what it is.</summary>
 public sealed record ManifestProbe
 {
     [JsonPropertyName("schemaVersion")]
-    public int SchemaVersion { get; init; }
+    public int SchemaVersion { get; set; }
 
     [JsonPropertyName("mediaType")]
-    public string? MediaType { get; init; }
+    public string? MediaType { get; set; }
 
     [JsonPropertyName("manifests")]
-    public IReadOnlyList<Descriptor>? Manifests { get; init; }
+    public IReadOnlyList<Descriptor>? Manifests { get; set; }
 
     [JsonPropertyName("config")]
-    public Descriptor? Config { get; init; }
+    public Descriptor? Config { get; set; }
 
     [JsonPropertyName("layers")]
-    public IReadOnlyList<Descriptor>? Layers { get; init; }
+    public IReadOnlyList<Descriptor>? Layers { get; set; }
 
     [JsonPropertyName("fsLayers")]
-    public System.Text.Json.JsonElement? FsLayers { get; init; }
+    public System.Text.Json.JsonElement? FsLayers { get; set; }
 }

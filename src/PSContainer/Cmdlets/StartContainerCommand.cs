@@ -93,7 +93,7 @@ public sealed class StartContainerCommand : ContainerCmdletBase
         {
             var image = FindOrPull();
             var pump = new PipelinePump();
-            container = Run(pump, () => Engine.Containers.CreateAsync(image, Options(), CancellationToken));
+            container = Run(pump, () => Engine.Containers.CreateAsync(image, Image, Options(), CancellationToken));
         }
         catch (PipelineStoppedException)
         {

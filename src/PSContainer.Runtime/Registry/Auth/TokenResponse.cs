@@ -6,17 +6,17 @@ namespace PSContainer.Runtime.Registry.Auth;
 internal sealed record TokenResponse
 {
     [JsonPropertyName("token")]
-    public string? Token { get; init; }
+    public string? Token { get; set; }
 
     [JsonPropertyName("access_token")]
-    public string? AccessToken { get; init; }
+    public string? AccessToken { get; set; }
 
     [JsonPropertyName("expires_in")]
-    public int? ExpiresIn { get; init; }
+    public int? ExpiresIn { get; set; }
 
     [JsonPropertyName("issued_at")]
-    public DateTimeOffset? IssuedAt { get; init; }
+    public DateTimeOffset? IssuedAt { get; set; }
 
     [JsonPropertyName("refresh_token")]
-    public string? RefreshToken { get; init; }
+    public string? RefreshToken { get; set; }
 }
