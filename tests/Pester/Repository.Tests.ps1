@@ -108,6 +108,12 @@ Describe 'The built module' {
         $defined | Where-Object { $listed -notcontains $_ } | Should -BeNullOrEmpty
     }
 
+    It 'exports the contract cmdlets, the ones the walking skeleton promised' {
+        foreach ($name in $ContractCmdlets) {
+            $module.ExportedCmdlets.Keys | Should -Contain $name
+        }
+    }
+
     It 'exports exactly the listed cmdlets that its assembly defines' {
         $expected = @($defined | Where-Object { $listed -contains $_ } | Sort-Object)
         $exported = @($module.ExportedCmdlets.Keys | Sort-Object)

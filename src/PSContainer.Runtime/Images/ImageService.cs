@@ -96,11 +96,12 @@ public sealed class ImageService
         var chain = ChainIds.Compute(config.RootFS.DiffIds);
         for (int i = 0; i < chain.Count; i++)
         {
+            var layer = manifest.Layers[i];
             if (_snapshotter.Exists(chain[i]))
             {
+                progress?.Report(new PullProgress(PullPhase.Unpacked, name, layer.Digest, layer.Size, layer.Size, "Already exists"));
                 continue;
             }
-            var layer = manifest.Layers[i];
             progress?.Report(new PullProgress(PullPhase.Unpacking, name, layer.Digest, 0, layer.Size));
             var source = new LayerSource(config.RootFS.DiffIds[i], layer.MediaType, () => _content.OpenRead(layer.Digest));
             await _snapshotter.EnsureAsync(chain[i], i == 0 ? null : chain[i - 1], source, cancellationToken).ConfigureAwait(false);

@@ -45,7 +45,9 @@ internal sealed class PullProgressView
                 ShowLayer(e, e.Phase == PullPhase.AlreadyExists ? "Already exists" : "Download complete");
                 break;
             case PullPhase.Unpacked:
-                CompleteLayer(e.Digest!.Value, "Pull complete");
+                CompleteLayer(e.Digest!.Value, e.Message ?? "Pull complete");
+                // docker's non-terminal output: one line per layer, so logs show what a pull did.
+                Cmdlets.ImagePull.Status(_cmdlet, $"{e.Digest!.Value.Short}: {e.Message ?? "Pull complete"}");
                 break;
             case PullPhase.Complete:
                 foreach (var digest in _layerIds.Keys.ToList())
