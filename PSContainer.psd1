@@ -8,7 +8,11 @@
     Description          = 'A daemonless container runtime for Linux that lives inside PowerShell: pull OCI images, assemble their layers and run them as namespaced processes, with real .NET objects in the pipeline.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('out/module/PSContainer.Format.ps1xml')
+    # One file per area (src/PSContainer/Formats/), published with the module.
+    FormatsToProcess     = @(
+        'out/module/Formats/Images.Format.ps1xml'
+        'out/module/Formats/Containers.Format.ps1xml'
+    )
     # Listed one by one (no wildcards) so that PowerShell can discover them without loading the module.
     CmdletsToExport      = @(
         'Start-Container'

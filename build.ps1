@@ -91,28 +91,11 @@ function Invoke-Build {
     # directory and never reads PSContainer.deps.json.
     Invoke-Native dotnet publish (Join-Path $RepoRoot 'src/PSContainer/PSContainer.csproj') -c Release -r linux-x64 --self-contained false -o $ModuleDir $quiet
 
-    # The shim's sources are being written on another branch; until they land there is no entry
-    # point to publish, so say so instead of failing the whole build on it.
-    $shimProject = Join-Path $RepoRoot 'src/PSContainer.Shim'
-    if (Get-ChildItem -LiteralPath $shimProject -Filter *.cs -Recurse | Where-Object FullName -NotMatch '[/\\](bin|obj)[/\\]') {
-        Write-Step 'Build: psc-shim (NativeAOT)'
-        Invoke-Native dotnet publish (Join-Path $shimProject 'PSContainer.Shim.csproj') -c Release -o (Join-Path $OutDir 'shim') $quiet
-        Copy-Item -LiteralPath (Join-Path $OutDir 'shim/psc-shim') -Destination $ModuleDir -Force
-    }
-    else {
-        Write-Warning 'psc-shim not built: src/PSContainer.Shim has no sources yet.'
-    }
-
-    $formats = Join-Path $RepoRoot 'src/PSContainer/Formats/PSContainer.Format.ps1xml'
-    $target = Join-Path $ModuleDir 'PSContainer.Format.ps1xml'
-    if (Test-Path -LiteralPath $formats) {
-        Copy-Item -LiteralPath $formats -Destination $target -Force
-    }
-    else {
-        # The manifest names this file; an empty view list keeps Import-Module working until
-        # the real views exist.
-        Set-Content -LiteralPath $target -Value '<?xml version="1.0" encoding="utf-8"?><Configuration><ViewDefinitions /></Configuration>'
-    }
+    # psc-shim is NativeAOT (its own publish), and must sit next to PSContainer.Runtime.dll.
+    Write-Step 'Build: psc-shim (NativeAOT)'
+    $shimProject = Join-Path $RepoRoot 'src/PSContainer.Shim/PSContainer.Shim.csproj'
+    Invoke-Native dotnet publish $shimProject -c Release -o (Join-Path $OutDir 'shim') $quiet
+    Copy-Item -LiteralPath (Join-Path $OutDir 'shim/psc-shim') -Destination $ModuleDir -Force
 }
 
 # xunit through dotnet test; counts come from the TRX file, not from console text.

@@ -69,7 +69,8 @@ Describe 'PSContainer.psd1' {
         $info = Test-ModuleManifest -Path $Manifest -ErrorAction Stop
         $info.Name | Should -Be 'PSContainer'
         Join-Path $RepoRoot $info.RootModule | Should -Exist
-        Join-Path $ModuleDir 'PSContainer.Format.ps1xml' | Should -Exist
+        foreach ($format in $info.ExportedFormatFiles) { $format | Should -Exist }
+        $info.ExportedFormatFiles.Count | Should -BeGreaterThan 0
     }
 
     It 'targets PowerShell 7.4 Core and lists the contract cmdlets one by one' {
@@ -77,7 +78,8 @@ Describe 'PSContainer.psd1' {
         $data.PowerShellVersion | Should -Be '7.4'
         $data.CompatiblePSEditions | Should -Be @('Core')
         $data.RootModule | Should -Be 'out/module/PSContainer.dll'
-        $data.FormatsToProcess | Should -Be @('out/module/PSContainer.Format.ps1xml')
+        $data.FormatsToProcess | Should -Not -BeNullOrEmpty
+        foreach ($format in $data.FormatsToProcess) { $format | Should -BeLike 'out/module/Formats/*.Format.ps1xml' }
         # Explicit names let PowerShell find the cmdlets without loading the module.
         $data.CmdletsToExport | Should -Not -Match '\*'
         foreach ($name in $ContractCmdlets) { $data.CmdletsToExport | Should -Contain $name }

@@ -22,52 +22,10 @@ namespace PSContainer.Commands.Cmdlets;
 /// <example><code>'hello' | Start-Container busybox -- wc -c</code></example>
 [Cmdlet(VerbsLifecycle.Start, "Container")]
 [OutputType(typeof(string), typeof(Container))]
-public sealed class StartContainerCommand : ContainerCmdletBase
+public sealed class StartContainerCommand : ContainerRunCommandBase
 {
-    // No parameter or alias may start with "c": `sh -c '…'` must reach the container untouched.
     private readonly StringBuilder _input = new();
     private bool _hasInput;
-
-    /// <summary>The image to run: name[:tag], name@digest or an image id.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string Image { get; set; } = "";
-
-    /// <summary>The command and its arguments; replaces the image's Cmd.</summary>
-    [Parameter(Position = 1, ValueFromRemainingArguments = true)]
-    [Alias("Args")]
-    public string[]? ArgumentList { get; set; }
-
-    /// <summary>A name for the container.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Name { get; set; }
-
-    /// <summary>Replaces the image's entrypoint.</summary>
-    [Parameter]
-    public string[]? Entrypoint { get; set; }
-
-    /// <summary>Environment variables to set, as a hashtable.</summary>
-    [Parameter]
-    [Alias("Env")]
-    public Hashtable? Environment { get; set; }
-
-    /// <summary>The working directory inside the container.</summary>
-    [Parameter]
-    [Alias("Workdir")]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary>The container's hostname (default: the first 12 digits of its id).</summary>
-    [Parameter]
-    public string? Hostname { get; set; }
-
-    /// <summary>uid[:gid] to run as.</summary>
-    [Parameter]
-    public string? User { get; set; }
-
-    /// <summary>The platform to pull when the image is missing, as os/arch[/variant].</summary>
-    [Parameter]
-    public string? Platform { get; set; }
 
     /// <summary>Writes the container object after it exits.</summary>
     [Parameter]
@@ -119,30 +77,6 @@ public sealed class StartContainerCommand : ContainerCmdletBase
             WriteObject(Engine.Containers.Find(container.Id) ?? container);
         }
     }
-
-    private ContainerImage FindOrPull()
-    {
-        var image = Engine.Images.Find(Image);
-        if (image is not null)
-        {
-            return image;
-        }
-        var reference = ImageReference.Parse(Image);
-        ImagePull.Status(this, $"Unable to find image '{reference.ToFamiliarString()}' locally");
-        var platform = Platform is null ? null : Runtime.Reference.Platform.Parse(Platform);
-        return ImagePull.Pull(this, Engine, reference, platform, quiet: false, CancellationToken);
-    }
-
-    private RunOptions Options() => new()
-    {
-        Name = Name,
-        Command = ArgumentList,
-        Entrypoint = Entrypoint,
-        Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
-        WorkingDirectory = WorkingDirectory,
-        Hostname = Hostname,
-        User = User,
-    };
 
     /// <summary>Starts the container and relays its streams until it exits; Ctrl+C stops it.</summary>
     private ExitStatus Attach(Container container)

@@ -1,0 +1,84 @@
+using System.Collections;
+using System.Management.Automation;
+using PSContainer.Runtime.Containers;
+using PSContainer.Runtime.Images;
+using PSContainer.Runtime.Reference;
+
+namespace PSContainer.Commands.Cmdlets;
+
+/// <summary>
+/// The parameters that describe a new container (docker run's and docker create's options), shared by every
+/// cmdlet that creates one, and the image lookup that pulls a missing image.
+/// </summary>
+/// <remarks>
+/// No parameter or alias here may start with "c": PowerShell matches parameter-name prefixes, and
+/// <c>Start-Container busybox sh -c '…'</c> must hand <c>-c</c> to the container, not bind it here.
+/// </remarks>
+public abstract class ContainerRunCommandBase : ContainerCmdletBase
+{
+    /// <summary>The image to run: name[:tag], name@digest or an image id.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Image { get; set; } = "";
+
+    /// <summary>The command and its arguments; replaces the image's Cmd.</summary>
+    [Parameter(Position = 1, ValueFromRemainingArguments = true)]
+    [Alias("Args")]
+    public string[]? ArgumentList { get; set; }
+
+    /// <summary>A name for the container.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary>Replaces the image's entrypoint.</summary>
+    [Parameter]
+    public string[]? Entrypoint { get; set; }
+
+    /// <summary>Environment variables to set, as a hashtable.</summary>
+    [Parameter]
+    [Alias("Env")]
+    public Hashtable? Environment { get; set; }
+
+    /// <summary>The working directory inside the container.</summary>
+    [Parameter]
+    [Alias("Workdir")]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>The container's hostname (default: the first 12 digits of its id).</summary>
+    [Parameter]
+    public string? Hostname { get; set; }
+
+    /// <summary>uid[:gid] to run as.</summary>
+    [Parameter]
+    public string? User { get; set; }
+
+    /// <summary>The platform to pull when the image is missing, as os/arch[/variant].</summary>
+    [Parameter]
+    public string? Platform { get; set; }
+
+    protected RunOptions Options() => new()
+    {
+        Name = Name,
+        Command = ArgumentList,
+        Entrypoint = Entrypoint,
+        Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
+        WorkingDirectory = WorkingDirectory,
+        Hostname = Hostname,
+        User = User,
+    };
+
+    /// <summary>The image from the store; pulled first (with docker's status lines) when it is missing.</summary>
+    protected ContainerImage FindOrPull()
+    {
+        var image = Engine.Images.Find(Image);
+        if (image is not null)
+        {
+            return image;
+        }
+        var reference = ImageReference.Parse(Image);
+        ImagePull.Status(this, $"Unable to find image '{reference.ToFamiliarString()}' locally");
+        var platform = Platform is null ? null : Runtime.Reference.Platform.Parse(Platform);
+        return ImagePull.Pull(this, Engine, reference, platform, quiet: false, CancellationToken);
+    }
+}
