@@ -53,6 +53,42 @@ public static unsafe class DevFs
         }
     }
 
+    /// <summary>
+    /// A linux.devices entry: the node at its path inside the container (directories on the way created), with its
+    /// mode and owner. An existing node there (a default device) is replaced.
+    /// </summary>
+    public static void Create(SafeFd root, Spec.DeviceSpec device)
+    {
+        uint type = device.Type switch
+        {
+            "c" or "u" => (uint)(ushort)S_IFCHR,
+            "b" => (uint)(ushort)S_IFBLK,
+            "p" => (uint)(ushort)S_IFIFO,
+            _ => throw new LinuxException(Errno.EINVAL, "mknod", device.Path, $"device type \"{device.Type}\""),
+        };
+
+        string parent = Path.GetDirectoryName(device.Path) ?? "/";
+        string name = Path.GetFileName(device.Path);
+        ContainerPath.CreateDirectories(root, parent);
+        using SafeFd directory = ContainerPath.Open(root, parent, directory: true);
+        using SafeFd dir = SafeFd.Open(directory.ProcPath, O_RDONLY | O_DIRECTORY);
+        uint mode = device.FileMode ?? 0x1b6;
+        fixed (byte* n = NativeStrings.Utf8z(name))
+        {
+            unlinkat(dir.Fd, n, 0); // a default node of the same name; absent is fine
+            if (Sys.mknodat(dir.Fd, n, type | (mode & 0xFFF), Sys.makedev((uint)device.Major, (uint)device.Minor)) < 0)
+            {
+                throw LinuxException.FromLastError("mknod", device.Path);
+            }
+
+            if (fchmodat(dir.Fd, n, (ushort)(mode & 0xFFF), 0) < 0 ||
+                fchownat(dir.Fd, n, device.Uid ?? 0, device.Gid ?? 0, AT_SYMLINK_NOFOLLOW) < 0)
+            {
+                throw LinuxException.FromLastError("chmod/chown", device.Path);
+            }
+        }
+    }
+
     private static void MakeCharDevice(SafeFd dev, string name, uint major, uint minor)
     {
         fixed (byte* n = NativeStrings.Utf8z(name))

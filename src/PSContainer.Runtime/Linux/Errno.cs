@@ -13,6 +13,7 @@ public static class Errno
     public const int ENOEXEC = 8;
     public const int ECHILD = 10;
     public const int EACCES = 13;
+    public const int EBUSY = 16;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;

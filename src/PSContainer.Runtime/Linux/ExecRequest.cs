@@ -36,6 +36,38 @@ public sealed unsafe class ExecRequest : IDisposable
         throw LinuxException.FromLastError("exec", Path);
     }
 
+    /// <summary>
+    /// Starts the program as a child with posix_spawn(3): every signal back to its default disposition and an empty
+    /// mask (a .NET process ignores SIGPIPE and handles others, none of which must reach the child). Returns its pid.
+    /// </summary>
+    public int Spawn()
+    {
+        byte* attr = stackalloc byte[Interop.LibC.PosixSpawnAttrSize];
+        int rc = Interop.LibC.posix_spawnattr_init(attr);
+        if (rc != 0)
+        {
+            throw new LinuxException(rc, "posix_spawnattr_init");
+        }
+
+        try
+        {
+            Tmds.Linux.sigset_t empty;
+            Tmds.Linux.sigset_t all;
+            sigemptyset(&empty);
+            sigfillset(&all);
+            Check(Interop.LibC.posix_spawnattr_setsigmask(attr, &empty), "posix_spawnattr_setsigmask");
+            Check(Interop.LibC.posix_spawnattr_setsigdefault(attr, &all), "posix_spawnattr_setsigdefault");
+            Check(Interop.LibC.posix_spawnattr_setflags(attr, Interop.LibC.POSIX_SPAWN_SETSIGMASK | Interop.LibC.POSIX_SPAWN_SETSIGDEF), "posix_spawnattr_setflags");
+            int pid;
+            rc = Interop.LibC.posix_spawn(&pid, _path, null, attr, _argv, _envp);
+            return rc == 0 ? pid : throw new LinuxException(rc, "exec", Path);
+        }
+        finally
+        {
+            Interop.LibC.posix_spawnattr_destroy(attr);
+        }
+    }
+
     public void Dispose()
     {
         foreach (nint p in _allocations)
@@ -44,6 +76,14 @@ public sealed unsafe class ExecRequest : IDisposable
         }
 
         _allocations.Clear();
+    }
+
+    private static void Check(int rc, string call)
+    {
+        if (rc != 0)
+        {
+            throw new LinuxException(rc, call);
+        }
     }
 
     private byte* Copy(string s)

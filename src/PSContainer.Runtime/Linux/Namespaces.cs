@@ -26,9 +26,10 @@ public static class Namespaces
     };
 
     /// <summary>
-    /// The flags for unshare(2) that create the namespaces listed in a config. Joining a namespace by path
-    /// and user namespaces are not supported yet: the first needs setns before the unshare, the second a
-    /// single-threaded process (see DESIGN.md).
+    /// The flags for unshare(2) that create the namespaces listed in a config without a path (those with a path
+    /// are joined instead, see <see cref="JoinExisting"/>). User namespaces are not supported: they need a
+    /// single-threaded process (see DESIGN.md). Joining a mount namespace is refused too: the rootfs is built in a
+    /// mount namespace of the container's own.
     /// </summary>
     public static int FlagsToCreate(IEnumerable<NamespaceSpec> namespaces)
     {
@@ -36,22 +37,60 @@ public static class Namespaces
         foreach (NamespaceSpec ns in namespaces)
         {
             int flag = CloneFlag(ns.Type);
-            if (!string.IsNullOrEmpty(ns.Path))
-            {
-                throw new ContainerRuntimeException(ErrorKind.NotImplemented, "NamespaceJoinNotImplemented",
-                    $"namespace {ns.Type} {ns.Path}: joining an existing namespace is not implemented yet");
-            }
-
             if (flag == CLONE_NEWUSER)
             {
                 throw new ContainerRuntimeException(ErrorKind.NotImplemented, "UserNamespaceNotImplemented",
                     "namespace user: user namespaces need a single-threaded helper and are not supported yet");
             }
 
+            if (!string.IsNullOrEmpty(ns.Path))
+            {
+                if (flag == CLONE_NEWNS)
+                {
+                    throw new ContainerRuntimeException(ErrorKind.NotImplemented, "NamespaceJoinNotImplemented",
+                        $"namespace mount {ns.Path}: joining an existing mount namespace is not supported (the root filesystem needs one of its own)");
+                }
+
+                continue;
+            }
+
             flags |= flag;
         }
 
         return flags;
+    }
+
+    /// <summary>
+    /// setns(2) into every namespace that the config names by path (<c>/proc/&lt;pid&gt;/ns/net</c>, a bind-mounted
+    /// namespace file). On the calling thread, before the new ones are unshared; a PID namespace joined this way
+    /// applies to the children started afterwards, as with unshare.
+    /// </summary>
+    public static void JoinExisting(IEnumerable<NamespaceSpec> namespaces)
+    {
+        foreach (NamespaceSpec ns in namespaces)
+        {
+            if (string.IsNullOrEmpty(ns.Path))
+            {
+                continue;
+            }
+
+            int flag = CloneFlag(ns.Type);
+            SafeFd fd;
+            try
+            {
+                fd = SafeFd.Open(ns.Path, O_RDONLY);
+            }
+            catch (LinuxException e)
+            {
+                throw new ContainerRuntimeException(ErrorKind.NotFound, "NamespacePathNotFound",
+                    $"namespace {ns.Type} {ns.Path}: {LinuxException.Describe(e.Errno)}", e) { Target = ns.Path };
+            }
+
+            using (fd)
+            {
+                Enter(fd, flag);
+            }
+        }
     }
 
     /// <summary>True when <paramref name="flags"/> include <paramref name="type"/>'s CLONE_NEW* flag.</summary>
@@ -66,9 +105,27 @@ public static class Namespaces
         }
     }
 
+    /// <summary>
+    /// unshare(CLONE_FS): the calling thread gets its own root, cwd and umask instead of sharing the process's. A
+    /// thread must have that before setns(CLONE_NEWNS), which the kernel refuses while they are shared.
+    /// </summary>
+    public static void UnshareFileSystemInfo() => Unshare(CLONE_FS);
+
     /// <summary>Opens the calling thread's own namespace of a kind (<c>mnt</c>, <c>net</c>, …) to return to it later.</summary>
     public static SafeFd OpenCurrent(string procName) =>
         SafeFd.Open("/proc/thread-self/ns/" + procName, O_RDONLY);
+
+    /// <summary>/proc/&lt;pid&gt;/ns/&lt;kind&gt; of another process, for joining its namespace of a runtime-spec type.</summary>
+    public static SafeFd OpenOf(int pid, string type) =>
+        SafeFd.Open("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/ns/" + ProcName(type), O_RDONLY);
+
+    /// <summary>The /proc/&lt;pid&gt;/ns entry of a runtime-spec namespace type.</summary>
+    public static string ProcName(string type) => type switch
+    {
+        "mount" => "mnt",
+        "network" => "net",
+        _ => type,
+    };
 
     /// <summary>setns(2) on the calling thread; <paramref name="flag"/> is the CLONE_NEW* kind expected.</summary>
     public static void Enter(SafeFd ns, int flag)

@@ -28,6 +28,18 @@ public static class ProcessControl
         }
     }
 
+    /// <summary>PR_SET_NAME: the calling thread's name (comm, at most 15 bytes), which ps(1) and /proc/&lt;pid&gt;/stat show.</summary>
+    public static unsafe void SetName(string name)
+    {
+        fixed (byte* p = NativeStrings.Utf8z(name))
+        {
+            if (Sys.prctl(Sys.PR_SET_NAME, (nuint)p, 0, 0, 0) < 0)
+            {
+                throw LinuxException.FromLastError("prctl PR_SET_NAME", name);
+            }
+        }
+    }
+
     /// <summary>setsid(2): a new session without a controlling terminal, so terminal signals go to the monitor.</summary>
     public static void NewSession()
     {

@@ -9,8 +9,14 @@ public static unsafe class Signals
 {
     public const int SIGHUP = 1;
     public const int SIGINT = 2;
+    public const int SIGQUIT = 3;
     public const int SIGKILL = 9;
+    public const int SIGUSR1 = 10;
+    public const int SIGUSR2 = 12;
+    public const int SIGALRM = 14;
     public const int SIGTERM = 15;
+    public const int SIGSTOP = 19;
+    public const int SIGWINCH = 28;
 
     /// <summary>kill(2). Returns false if the process no longer exists (ESRCH).</summary>
     public static bool Send(int pid, int signal)
@@ -40,7 +46,7 @@ public static unsafe class Signals
         defaults.sa_handler = SIG_DFL;
         for (int signal = 1; signal < NSIG; signal++)
         {
-            if (signal == SIGKILL || signal == 19 /* SIGSTOP */ || sigaction(signal, null, &current) < 0)
+            if (signal == SIGKILL || signal == SIGSTOP || sigaction(signal, null, &current) < 0)
             {
                 continue; // SIGKILL/SIGSTOP cannot be changed; glibc refuses its two internal signals
             }

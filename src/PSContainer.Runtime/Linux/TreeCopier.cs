@@ -29,6 +29,31 @@ public sealed unsafe class TreeCopier
         new TreeCopier(dst).CopyContents(src, dst, []);
     }
 
+    /// <summary>
+    /// <see cref="Copy"/>, and the destination directory itself takes the source's owner and mode (docker's copy-up
+    /// of image content into a new volume does the same).
+    /// </summary>
+    public static void CopyWithOwnership(string source, string destination)
+    {
+        Copy(source, destination);
+        stat st;
+        byte[] s = DirectoryFd.Z(source);
+        byte[] d = DirectoryFd.Z(destination);
+        fixed (byte* sp = s)
+        fixed (byte* dp = d)
+        {
+            if (Sys.stat(sp, &st) < 0)
+            {
+                throw LinuxException.FromLastError("stat", source);
+            }
+
+            if (Sys.chown(dp, st.st_uid, st.st_gid) < 0 || Sys.chmod(dp, (ushort)((ushort)st.st_mode & 0xFFF)) < 0)
+            {
+                throw LinuxException.FromLastError("chown/chmod", destination);
+            }
+        }
+    }
+
     private static DirectoryFd OpenReadable(string path)
     {
         byte[] z = DirectoryFd.Z(path);

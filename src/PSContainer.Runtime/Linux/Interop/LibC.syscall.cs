@@ -16,6 +16,13 @@ internal static unsafe partial class LibC
         _ => throw new PlatformNotSupportedException("pivot_root: unsupported architecture " + RuntimeInformation.ProcessArchitecture),
     };
 
+    internal static long SYS_seccomp => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 317,
+        Architecture.Arm64 => 277,
+        _ => throw new PlatformNotSupportedException("seccomp: unsupported architecture " + RuntimeInformation.ProcessArchitecture),
+    };
+
     internal const long SYS_open_tree = 428;
     internal const long SYS_move_mount = 429;
     internal const long SYS_fsopen = 430;

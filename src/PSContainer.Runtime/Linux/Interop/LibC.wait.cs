@@ -2,8 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace PSContainer.Runtime.Linux.Interop;
 
-// <sys/wait.h>: waitid(2). Only ever used with WNOWAIT on children that System.Diagnostics.Process started:
-// it observes a zombie without reaping it, so the runtime's own reaping still finds the child.
+// <sys/wait.h>: waitid(2) and waitpid(2). waitid is only ever used with WNOWAIT on children that
+// System.Diagnostics.Process started: it observes a zombie without reaping it, so the runtime's own reaping still
+// finds the child. waitpid reaps, and is only used by psc-shim's minimal init, a process that never uses Process.
 internal static unsafe partial class LibC
 {
     internal const int P_PID = 1;
@@ -13,6 +14,9 @@ internal static unsafe partial class LibC
     internal const int CLD_EXITED = 1;
     internal const int CLD_KILLED = 2;
     internal const int CLD_DUMPED = 3;
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int waitpid(int pid, int* status, int options);
 
     [LibraryImport("libc", SetLastError = true)]
     internal static partial int waitid(int idType, int id, siginfo_chld* info, int options);
