@@ -35,7 +35,7 @@ public sealed class ContainerEngine
         Images = new ImageService(new ImageStore(Path.Combine(root, "images")), content, documents, Snapshotter,
             () => new RegistryClient(RegistryConfig.Load()));
         Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers")), Images, Snapshotter,
-            () => new ContainerLauncher(ContainerLauncher.DefaultShimPath));
+            () => new ContainerLauncher(ContainerLauncher.DefaultShimPath), new VolumeStore(Path.Combine(root, "volumes")));
     }
 
     public string Root { get; }
@@ -47,6 +47,12 @@ public sealed class ContainerEngine
     public ImageService Images { get; }
 
     public ContainerService Containers { get; }
+
+    /// <summary>Commands run in running containers (docker exec).</summary>
+    public ContainerExec Exec { get; } = new(() => new ExecLauncher(ContainerLauncher.DefaultShimPath));
+
+    /// <summary>Containers' cgroups: pause, resume, processes (docker pause, unpause, top).</summary>
+    public ContainerCgroups Cgroups { get; } = new();
 
     /// <summary>The root in effect: <c>$PSCONTAINER_ROOT</c> if set, else the default.</summary>
     public static string CurrentRoot

@@ -23,6 +23,9 @@ public sealed record Container
     /// <summary>The exit code once the container has exited: its own, 128+n when killed by signal n, 125–127 when it could not start.</summary>
     public required int? ExitCode { get; init; }
 
+    /// <summary>True when the kernel's OOM killer killed a process of the container because it hit its memory limit.</summary>
+    public bool OOMKilled { get; init; }
+
     /// <summary>Why the container could not start, when it could not.</summary>
     public required string? Error { get; init; }
 

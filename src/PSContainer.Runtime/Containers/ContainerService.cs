@@ -15,9 +15,11 @@ public sealed class ContainerService
     private readonly ImageService _images;
     private readonly ISnapshotter _snapshotter;
     private readonly Func<ContainerLauncher> _launcher;
+    private readonly VolumeStore? _volumes;
 
-    public ContainerService(ContainerStore store, ImageService images, ISnapshotter snapshotter, Func<ContainerLauncher> launcher)
+    public ContainerService(ContainerStore store, ImageService images, ISnapshotter snapshotter, Func<ContainerLauncher> launcher, VolumeStore? volumes = null)
     {
+        _volumes = volumes;
         _store = store;
         _images = images;
         _snapshotter = snapshotter;
@@ -36,8 +38,9 @@ public sealed class ContainerService
         }
         await _images.EnsureUnpackedAsync(image, cancellationToken).ConfigureAwait(false);
         string id = ContainerNames.NewId();
-        var spec = SpecBuilder.Build(id, _images.Config(image), options);
         var top = _images.TopChainId(image);
+        var spec = SpecBuilder.Build(id, _images.Config(image), options,
+            new SpecContext { Files = RootfsFiles.ForImage(_snapshotter, top), Volumes = _volumes });
         var record = new ContainerRecord
         {
             Id = id,
@@ -49,7 +52,12 @@ public sealed class ContainerService
             Labels = options.Labels,
         };
         return await _store.CreateAsync(record, spec,
-            directory => _snapshotter.PrepareRootfs(top, Path.Combine(directory, "upper"), Path.Combine(directory, "work")),
+            directory =>
+            {
+                NetworkFiles.Write(directory, spec);
+                SeccompProgramCache.WriteTo(directory, spec);
+                return _snapshotter.PrepareRootfs(top, Path.Combine(directory, "upper"), Path.Combine(directory, "work"));
+            },
             cancellationToken).ConfigureAwait(false);
     }
 

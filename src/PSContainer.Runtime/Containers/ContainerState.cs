@@ -10,13 +10,16 @@ namespace PSContainer.Runtime.Containers;
 /// </summary>
 internal sealed record ContainerState(ContainerStatus Status, int? Pid, int? ExitCode, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
 {
+    /// <summary>exit.json's oomKilled: the OOM killer struck while the container ran.</summary>
+    public bool OOMKilled { get; init; }
+
     public static ContainerState Read(string directory)
     {
         var shim = Try(() => ShimState.ReadFrom(directory));
         var exit = Try(() => ExitStatus.ReadFrom(directory));
         if (exit is not null)
         {
-            return new ContainerState(ContainerStatus.Exited, shim?.Pid, exit.ExitCode, exit.Error, shim?.StartedAt, exit.FinishedAt);
+            return new ContainerState(ContainerStatus.Exited, shim?.Pid, exit.ExitCode, exit.Error, shim?.StartedAt, exit.FinishedAt) { OOMKilled = exit.OOMKilled };
         }
         if (shim is null)
         {

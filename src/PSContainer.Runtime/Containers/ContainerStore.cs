@@ -164,6 +164,7 @@ public sealed class ContainerStore
             Status = state.Status,
             ExitCode = state.ExitCode,
             Error = state.Error,
+            OOMKilled = state.OOMKilled,
             Pid = state.Status == ContainerStatus.Running ? state.Pid : null,
             StartedAt = state.StartedAt,
             FinishedAt = state.FinishedAt,

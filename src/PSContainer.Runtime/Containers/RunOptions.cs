@@ -19,8 +19,41 @@ public sealed record RunOptions
 
     public string? Hostname { get; init; }
 
-    /// <summary>uid[:gid]; the image's User when null.</summary>
+    /// <summary><c>name|uid[:group|gid]</c>, resolved in the image's /etc/passwd and /etc/group; the image's User when null.</summary>
     public string? User { get; init; }
 
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>docker --network: <c>none</c> (the default: a network namespace with loopback only) or <c>host</c>.</summary>
+    public string? Network { get; init; }
+
+    /// <summary>docker --privileged: every capability, every host device, no seccomp filter, no masked paths, /sys writable.</summary>
+    public bool Privileged { get; init; }
+
+    /// <summary>docker --cap-add: capability names, with or without CAP_, or ALL.</summary>
+    public IReadOnlyList<string>? AddCapabilities { get; init; }
+
+    /// <summary>docker --cap-drop: capability names, with or without CAP_, or ALL.</summary>
+    public IReadOnlyList<string>? DropCapabilities { get; init; }
+
+    /// <summary>docker --read-only: the root filesystem is mounted read-only.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>docker --tmpfs: <c>/path[:options]</c>.</summary>
+    public IReadOnlyList<string>? Tmpfs { get; init; }
+
+    /// <summary>docker -v: <c>/host/path:/path[:options]</c>, <c>volume-name:/path[:options]</c> or <c>/path</c> (anonymous volume).</summary>
+    public IReadOnlyList<string>? Volumes { get; init; }
+
+    /// <summary>docker --memory, in bytes (see <see cref="ByteSize"/>).</summary>
+    public long? Memory { get; init; }
+
+    /// <summary>docker --cpus: how many CPUs' worth of time the container may use.</summary>
+    public double? Processors { get; init; }
+
+    /// <summary>docker --pids-limit: the most processes (and threads) the container may have; 0 or less is unlimited.</summary>
+    public long? PidsLimit { get; init; }
+
+    /// <summary>docker --init: a minimal init as PID 1 that reaps zombies and forwards signals to the command.</summary>
+    public bool Init { get; init; }
 }

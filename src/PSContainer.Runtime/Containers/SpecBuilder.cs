@@ -5,43 +5,66 @@ namespace PSContainer.Runtime.Containers;
 
 /// <summary>
 /// Builds a container's OCI runtime spec from its image's config and the run options, with docker's rules
-/// for command, environment and defaults (moby's daemon/create and oci/defaults.go).
+/// for command, environment and defaults (moby's daemon/create, oci/defaults.go and daemon/oci_linux.go).
+/// Everything psc-shim applies is in the spec's standard fields; the only PSContainer-specific entries are the
+/// <see cref="InitAnnotation"/> annotation and the <c>copyup</c> mount option (see <see cref="MountsFor"/>).
 /// </summary>
-public static class SpecBuilder
+public static partial class SpecBuilder
 {
     public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    /// <summary>Docker's default capability set.</summary>
-    public static readonly IReadOnlyList<string> DefaultCapabilities =
-    [
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-        "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
-    ];
+    /// <summary>Annotation that makes psc-shim run its minimal init as PID 1 with the command as its child (docker --init).</summary>
+    public const string InitAnnotation = "org.pscontainer.init";
 
-    public static RuntimeSpec Build(string containerId, ImageConfig image, RunOptions options)
+    /// <summary>The relative cgroup path psc-shim nests under its caller's cgroup: one cgroup per container.</summary>
+    public static string CgroupsPathFor(string containerId) => "psc-" + containerId;
+
+    public static RuntimeSpec Build(string containerId, ImageConfig image, RunOptions options, SpecContext? context = null)
     {
         var config = image.Config ?? new ContainerConfig();
-        string hostname = options.Hostname ?? containerId[..12];
+        bool hostNetwork = NetworkMode(options.Network);
+        string hostname = options.Hostname ?? (hostNetwork ? System.Net.Dns.GetHostName() : containerId[..12]);
         var args = Arguments(config, options);
-        var (uid, gid) = ParseUser(options.User ?? config.User);
-        var caps = DefaultCapabilities;
+        var user = ContainerUser.Resolve(options.User ?? config.User, context?.Files ?? RootfsFiles.FromLayers([]));
+        var env = Environment(config.Env, hostname, options.Environment).ToList();
+        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
+        {
+            env.Add("HOME=" + user.Home);
+        }
+
+        var caps = CapabilitySet(options);
+        List<NamespaceSpec> namespaces = [new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }];
+        if (!hostNetwork)
+        {
+            namespaces.Add(new() { Type = "network" });
+        }
+
+        namespaces.Add(new() { Type = "cgroup" });
         return new RuntimeSpec
         {
             Process = new ProcessSpec
             {
                 Args = args,
-                Env = Environment(config.Env, hostname, options.Environment),
+                Env = env,
                 Cwd = string.IsNullOrEmpty(options.WorkingDirectory ?? config.WorkingDir) ? "/" : (options.WorkingDirectory ?? config.WorkingDir)!,
-                User = new UserSpec { Uid = uid, Gid = gid },
+                User = new UserSpec { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null },
                 Capabilities = new CapabilitiesSpec { Bounding = caps, Effective = caps, Permitted = caps, Inheritable = [], Ambient = [] },
                 NoNewPrivileges = true,
             },
-            Root = new RootSpec { Path = "rootfs" },
+            Root = new RootSpec { Path = "rootfs", Readonly = options.ReadOnly },
             Hostname = hostname,
+            Mounts = MountsFor(options, context?.Volumes),
             Linux = new LinuxSpec
             {
-                Namespaces = [new() { Type = "pid" }, new() { Type = "network" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }],
+                Namespaces = namespaces,
+                MaskedPaths = options.Privileged ? null : MaskedPaths,
+                ReadonlyPaths = options.Privileged ? null : ReadonlyPaths,
+                Resources = Resources(options),
+                CgroupsPath = CgroupsPathFor(containerId),
+                Seccomp = options.Privileged ? null : SeccompProfile.ToSpec(SeccompProfile.LoadDefault(), caps),
+                Devices = options.Privileged ? HostDevices() : null,
             },
+            Annotations = options.Init ? new Dictionary<string, string> { [InitAnnotation] = "true" } : null,
         };
     }
 
@@ -92,20 +115,12 @@ public static class SpecBuilder
         }
     }
 
-    /// <summary>Parses <c>uid[:gid]</c>. User and group names need the image's /etc/passwd and are not resolved yet.</summary>
-    public static (uint Uid, uint Gid) ParseUser(string? user)
+    /// <summary>True for the host's network, false for a private one; only docker's "none" and "host" exist here.</summary>
+    private static bool NetworkMode(string? network) => network switch
     {
-        if (string.IsNullOrEmpty(user))
-        {
-            return (0, 0);
-        }
-        string[] parts = user.Split(':', 2);
-        if (!uint.TryParse(parts[0], out uint uid) || (parts.Length == 2 && !uint.TryParse(parts[1], out _)))
-        {
-            throw new ContainerRuntimeException(ErrorKind.NotImplemented, "ContainerUserNameUnsupported",
-                $"user \"{user}\": only numeric uid[:gid] is supported so far") { Target = user };
-        }
-        uint gid = parts.Length == 2 ? uint.Parse(parts[1]) : 0;
-        return (uid, gid);
-    }
+        null or "" or "none" => false,
+        "host" => true,
+        _ => throw new ContainerRuntimeException(ErrorKind.NotImplemented, "NetworkModeUnsupported",
+            $"network \"{network}\": only \"none\" (loopback only, the default) and \"host\" are supported") { Target = network },
+    };
 }

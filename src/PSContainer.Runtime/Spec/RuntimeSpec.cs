@@ -172,6 +172,11 @@ public sealed record LinuxSpec
     [JsonPropertyName("rootfsPropagation")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? RootfsPropagation { get; set; }
+
+    /// <summary>The syscall filter (see <see cref="SeccompSpec"/>); none when null.</summary>
+    [JsonPropertyName("seccomp")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SeccompSpec? Seccomp { get; set; }
 }
 
 /// <summary>A namespace to create (no path) or to join (path). Types: pid, network, mount, ipc, uts, user, cgroup.</summary>

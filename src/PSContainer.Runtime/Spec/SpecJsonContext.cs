@@ -19,6 +19,9 @@ namespace PSContainer.Runtime.Spec;
 [JsonSerializable(typeof(ManifestProbe))]
 [JsonSerializable(typeof(ImageConfig))]
 [JsonSerializable(typeof(RuntimeSpec))]
+[JsonSerializable(typeof(SeccompProfileDocument))]
+[JsonSerializable(typeof(ProcessSpec))]
+[JsonSerializable(typeof(SeccompSpec))]
 [JsonSerializable(typeof(Mount))]
 [JsonSerializable(typeof(List<Mount>))]
 public sealed partial class SpecJsonContext : JsonSerializerContext
