@@ -1,4 +1,5 @@
 using System.Globalization;
+using PSContainer.Runtime.Containers;
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Process;
@@ -8,50 +9,68 @@ namespace PSContainer.Shim;
 
 /// <summary>
 /// Stage 2, the container's init: PID 1 of the new PID namespace, in the new mount, UTS, IPC and network
-/// namespaces. Waits for its release (the init request on the sync pipe), builds the root filesystem, pivots into it, becomes the configured user and
-/// execs the payload, which then is PID 1. Any failure before the exec is written to the error pipe.
-/// The order follows runc's standard_init_linux.go; each step says why it sits where it does.
+/// namespaces. Waits for its release (the init request on the sync pipe), builds the root filesystem, pivots into it,
+/// hardens itself (masked paths, capabilities, seccomp), becomes the configured user and execs the payload, which
+/// then is PID 1 (or, with the init annotation, starts it and stays as its reaper). Any failure before the exec is
+/// written to the error pipe. The order follows runc's standard_init_linux.go; each step says why it sits where it does.
 /// </summary>
 internal static class Init
 {
     public static int Run(string syncFdText, string errorFdText)
     {
         using SafeFd sync = new(int.Parse(syncFdText, CultureInfo.InvariantCulture));
-        using SafeFd errors = new(int.Parse(errorFdText, CultureInfo.InvariantCulture));
+        SafeFd errors = new(int.Parse(errorFdText, CultureInfo.InvariantCulture));
         try
         {
-            Exec(sync);
+            Exec(sync, errors);
             return 0; // not reached: Exec returns only by throwing
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            ErrorRecord record = new(ExitCodeFor(e), Describe(e));
-            try
-            {
-                errors.WriteAll(record.Encode());
-            }
-            catch (LinuxException)
-            {
-                // The monitor is gone; there is nobody left to tell.
-            }
-
-            return record.ExitCode;
+            return Report(errors, e);
+        }
+        finally
+        {
+            errors.Dispose();
         }
     }
 
-    private static void Exec(SafeFd sync)
+    /// <summary>Writes the failure to the error pipe (if the monitor still listens) and returns the exit code for it.</summary>
+    internal static int Report(SafeFd errors, Exception e)
     {
-        // If the monitor dies, so does the container: this survives the exec, and is reset below when the
-        // credentials change, so it is set again there.
+        ErrorRecord record = new(ExitCodeFor(e), Describe(e));
+        try
+        {
+            if (!errors.IsClosed)
+            {
+                errors.WriteAll(record.Encode());
+            }
+        }
+        catch (LinuxException)
+        {
+            // The monitor is gone; there is nobody left to tell.
+        }
+
+        return record.ExitCode;
+    }
+
+    private static void Exec(SafeFd sync, SafeFd errors)
+    {
+        // If the monitor dies, so does the container: this survives the exec, and is reset when the credentials
+        // change, so ProcessSetup sets it again then.
         ProcessControl.SetParentDeathSignal(Signals.SIGKILL);
 
         // The bundle, already read and checked by stage 1, arrives with the release (see InitRequest).
-        (Bundle bundle, int flags) = WaitForGo(sync);
+        InitRequest request = InitRequest.Decode(sync.ReadToEnd(limit: InitRequest.MaxLength));
+        Bundle bundle = request.Bundle;
         RuntimeSpec spec = bundle.Spec;
-        ProcessSpec process = spec.Process;
-        if (process.Args.Count == 0)
+        int flags = request.NamespaceFlags;
+
+        // Stage 1 has put us in the container's cgroup before the release: a cgroup namespace made now has that
+        // cgroup as its root, which is why it is created here and not with the other namespaces in stage 1.
+        if (Namespaces.Includes(flags, "cgroup"))
         {
-            throw new InvalidOperationException("config.json: process.args is empty");
+            Namespaces.Unshare(Namespaces.CloneFlag("cgroup"));
         }
 
         // A session of our own: no controlling terminal, so terminal signals reach the monitor, which forwards
@@ -60,7 +79,7 @@ internal static class Init
         Credentials.SetUmask(0);
 
         // Mounts, /dev, then the switch of root: all paths inside the rootfs are resolved before pivot_root.
-        RootfsSetup.Prepare(bundle, flags);
+        RootfsSetup.Prepare(bundle, flags, request.CgroupHierarchies);
 
         if (Namespaces.Includes(flags, "uts") && !string.IsNullOrEmpty(spec.Hostname))
         {
@@ -74,54 +93,28 @@ internal static class Init
 
         RootFs.Pivot(bundle.RootfsPath);
 
+        // Inside the new root, where /proc and /sys are the container's own: hide and freeze what docker hides.
+        foreach (string path in spec.Linux.ReadonlyPaths ?? [])
+        {
+            RootFs.MakePathReadonly(path);
+        }
+
+        foreach (string path in spec.Linux.MaskedPaths ?? [])
+        {
+            RootFs.Mask(path);
+        }
+
         // The working directory is created as root (the user may not be able to) and while the root is still
-        // writable, but entered only as the user, below.
-        Directory.CreateDirectory(process.Cwd);
+        // writable, but entered only as the user, in ProcessSetup.
+        Directory.CreateDirectory(spec.Process.Cwd);
         if (spec.Root.Readonly)
         {
             RootFs.MakeReadonly();
         }
 
-        // Nothing but stdio may reach the payload: the error pipe, the runtime's own descriptors, anything
-        // leaked to us. CLOEXEC, not close: the error pipe is still needed if the exec fails.
-        FileDescriptors.CloseOnExecFrom(3);
-
-        UserSpec user = process.User;
-        Credentials.Switch(user.Uid, user.Gid, user.AdditionalGids);
-        if (user.Uid != 0 || user.Gid != 0)
-        {
-            ProcessControl.SetParentDeathSignal(Signals.SIGKILL);
-        }
-
-        Credentials.SetUmask(user.Umask ?? 0x12); // 0022, runc's default
-        RootFs.EnterWorkingDirectory(process.Cwd);
-
-        // Resolution after the user switch, so "executable" is judged with the payload's own permissions.
-        string path = Executable.Resolve(process.Args[0], PathOf(process.Env));
-        using ExecRequest exec = new(path, process.Args, process.Env);
-        if (process.NoNewPrivileges)
-        {
-            ProcessControl.SetNoNewPrivileges();
-        }
-
-        exec.Execute();
-    }
-
-    /// <summary>Blocks until stage 1 has sent the request and closed the pipe. End of file alone means stage 1 is gone.</summary>
-    private static (Bundle, int) WaitForGo(SafeFd sync) =>
-        InitRequest.Decode(sync.ReadToEnd(limit: InitRequest.MaxLength));
-
-    private static string? PathOf(IReadOnlyList<string> env)
-    {
-        for (int i = env.Count - 1; i >= 0; i--)
-        {
-            if (env[i].StartsWith("PATH=", StringComparison.Ordinal))
-            {
-                return env[i][5..];
-            }
-        }
-
-        return null;
+        bool init = spec.Annotations?.GetValueOrDefault(SpecBuilder.InitAnnotation) == "true";
+        ProcessSetup.FinishAndExec(spec.Process, request.SeccompProgram, spec.Linux.Seccomp?.Flags,
+            init ? errors.Dispose : null); // as init: EOF on the error pipe once the command runs, as an exec would give
     }
 
     /// <summary>Our own exceptions carry "what: why" messages; anything else also needs its type to make sense.</summary>
@@ -129,7 +122,7 @@ internal static class Init
         e is LinuxException or ContainerRuntimeException or InvalidOperationException ? e.Message : e.GetType().Name + ": " + e.Message;
 
     /// <summary>docker's codes: 127 not found, 126 found but not executable, 125 for everything else.</summary>
-    private static int ExitCodeFor(Exception e) => e switch
+    internal static int ExitCodeFor(Exception e) => e switch
     {
         LinuxException { Syscall: "exec", Errno: Errno.ENOENT } => ShimExitCodes.NotFound,
         LinuxException { Syscall: "exec" } => ShimExitCodes.CannotExecute,

@@ -3,6 +3,7 @@ using System.Globalization;
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Process;
+using PSContainer.Runtime.Spec;
 
 namespace PSContainer.Shim;
 
@@ -29,7 +30,8 @@ internal static class Monitor
     private static int Start(string bundleDirectory)
     {
         // Only the namespaces for now (a fast scan): the rest is read in step 7, off the critical path.
-        int flags = Namespaces.FlagsToCreate(Bundle.ReadNamespaces(bundleDirectory));
+        IReadOnlyList<NamespaceSpec> namespaces = Bundle.ReadNamespaces(bundleDirectory);
+        int flags = Namespaces.FlagsToCreate(namespaces);
         if (!Namespaces.Includes(flags, "mount"))
         {
             // Stage 2 mounts over the rootfs and pivot_roots: in the host's mount namespace that would be the
@@ -51,17 +53,20 @@ internal static class Monitor
         using Pipe sync = Pipe.Create();    // the init request ("go"): stage 1 -> stage 2
         using Pipe errors = Pipe.Create();  // error record or EOF: stage 2 -> stage 1
 
-        // 4. New namespaces for this thread; the process Process.Start forks from it inherits them, and is
-        //    PID 1 of the new PID namespace. The copied mount tree must not share events with the host's:
-        //    make it rslave before anything is mounted in it.
-        Namespaces.Unshare(flags);
+        // 4. New namespaces for this thread (after joining those the config names by path); the process
+        //    Process.Start forks from it inherits them, and is PID 1 of the new PID namespace. The copied mount tree
+        //    must not share events with the host's: make it rslave before anything is mounted in it. The cgroup
+        //    namespace is left to stage 2, which creates it once it is in its cgroup (see Init).
+        Namespaces.JoinExisting(namespaces);
+        Namespaces.Unshare(flags & ~Namespaces.CloneFlag("cgroup"));
         Mounter.MakeRecursiveSlave("/");
 
         // 5. Start stage 2. Only its two pipe ends are made inheritable, and only for this one start; stdio is
         //    not redirected, so stage 2 and then the payload write straight into the engine's pipes.
         sync.ReadEnd.SetCloseOnExec(false);
         errors.WriteEnd.SetCloseOnExec(false);
-        ProcessStartInfo startInfo = new(Environment.ProcessPath!)
+        // /proc/self/exe rather than a path: psc-shim runs from a sealed copy (see Process/SealedShim) that has none.
+        ProcessStartInfo startInfo = new("/proc/self/exe")
         {
             UseShellExecute = false,
             ArgumentList =
@@ -78,6 +83,7 @@ internal static class Monitor
         // Our copies of stage 2's ends go at once: EOF on the error pipe must mean "stage 2 closed it".
         sync.ReadEnd.Dispose();
         errors.WriteEnd.Dispose();
+        Cgroup? cgroup = null;
         try
         {
             // 6. Back to the host's mount namespace before stage 2 may pivot_root: pivot_root moves the root
@@ -88,10 +94,12 @@ internal static class Monitor
 
             // 7. The whole bundle, read and checked here while stage 2's runtime starts on the other core;
             //    stage 2 receives it pre-digested (InitRequest) and skips the JSON work.
-            byte[] request = InitRequest.Encode(Bundle.Load(bundleDirectory), flags);
+            Bundle bundle = SeccompProgramCache.LoadBundle(bundleDirectory, out byte[]? seccomp);
+            IReadOnlyList<CgroupHierarchy> hierarchies = CgroupHierarchy.Mounted();
+            byte[] request = StageTwoRequest.Build(bundle, seccomp, flags, hierarchies);
 
-            // 8. Hook: this is where stage 2 will be placed in its cgroup (and its network wired), while it
-            //    waits for its release.
+            // 8. Hook: stage 2 is placed in its cgroup (and its network would be wired) while it waits for its release.
+            cgroup = CgroupSetup.Place(bundle, hierarchies, init.Id);
 
             // 9. Release stage 2: the request, then end of file. Then record it (while it mounts).
             sync.WriteEnd.WriteAll(request);
@@ -102,6 +110,7 @@ internal static class Monitor
             // Stage 2 sees end of file without a request and exits; wait for it so nothing outlives us.
             sync.WriteEnd.Dispose();
             init.WaitForExit();
+            CgroupSetup.Finish(cgroup);
             throw;
         }
 
@@ -111,6 +120,7 @@ internal static class Monitor
         byte[] report = errors.ReadEnd.ReadToEnd(limit: 4096);
         ChildExit? exit = ChildWatch.WaitWithoutReaping(init.Id);
         init.WaitForExit();
+        bool oomKilled = CgroupSetup.Finish(cgroup);
         if (report.Length > 0)
         {
             return Fail(bundleDirectory, ErrorRecord.Decode(report));
@@ -122,6 +132,7 @@ internal static class Monitor
         {
             ExitCode = exit?.ExitCode ?? init.ExitCode,
             Signal = exit?.Signal,
+            OOMKilled = oomKilled,
             FinishedAt = DateTimeOffset.UtcNow,
         };
         status.WriteTo(bundleDirectory);

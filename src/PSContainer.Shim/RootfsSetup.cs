@@ -1,3 +1,4 @@
+using PSContainer.Runtime.Containers;
 using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Process;
 using PSContainer.Runtime.Spec;
@@ -26,7 +27,7 @@ internal static class RootfsSetup
         new() { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = ["nosuid", "noexec", "nodev", "ro"] },
     ];
 
-    public static void Prepare(Bundle bundle, int namespaceFlags)
+    public static void Prepare(Bundle bundle, int namespaceFlags, IReadOnlyList<CgroupHierarchy> cgroupHierarchies)
     {
         string rootfs = bundle.RootfsPath;
 
@@ -61,7 +62,14 @@ internal static class RootfsSetup
 
         foreach (MountSpec mount in bundle.Spec.Mounts)
         {
-            MountInContainer(bundle, root, mount);
+            if (mount.Type == "cgroup")
+            {
+                CgroupMounts.Mount(root, Normalize(mount.Destination), mount.Options ?? [], cgroupHierarchies, Namespaces.Includes(namespaceFlags, "cgroup"));
+            }
+            else if (Wanted(mount, namespaceFlags))
+            {
+                MountInContainer(bundle, root, mount);
+            }
         }
 
         // 4. Device nodes and /dev symlinks last, on the final /dev (a config mount may have replaced it) -
@@ -71,6 +79,12 @@ internal static class RootfsSetup
         if (!devIsBound)
         {
             DevFs.Populate(root);
+        }
+
+        // 5. linux.devices (a privileged container's copy of the host's devices), over the defaults.
+        foreach (DeviceSpec device in bundle.Spec.Linux.Devices ?? [])
+        {
+            DevFs.Create(root, device);
         }
     }
 
@@ -84,7 +98,8 @@ internal static class RootfsSetup
     private static void MountInContainer(Bundle bundle, SafeFd root, MountSpec mount)
     {
         string destination = Normalize(mount.Destination);
-        MountOptions options = MountOptions.Parse(mount.Options);
+        bool copyUp = mount.Options?.Contains(SpecBuilder.CopyUpOption) == true;
+        MountOptions options = MountOptions.Parse(mount.Options?.Where(o => o != SpecBuilder.CopyUpOption));
         bool bind = options.IsBind || mount.Type == "bind";
         if (!bind)
         {
@@ -95,6 +110,11 @@ internal static class RootfsSetup
         {
             // A relative bind source is relative to the bundle (runtime-spec config.md).
             string source = Path.Combine(bundle.Directory, mount.Source ?? "");
+            if (copyUp)
+            {
+                CopyUp(root, destination, source);
+            }
+
             using (SafeFd target = ContainerPath.OpenMountPoint(root, destination, Directory.Exists(source)))
             {
                 Mounter.BindOnly(source, target.ProcPath, options.IsRecursive);
@@ -112,6 +132,33 @@ internal static class RootfsSetup
         {
             using SafeFd mounted = ContainerPath.Open(root, destination);
             Mounter.SetPropagation(mounted.ProcPath, options.Propagation);
+        }
+    }
+
+    /// <summary>
+    /// The "copyup" option of a volume: an empty volume is first filled with what the image has at the mount point
+    /// (docker does this for new named volumes), owners, modes and all. The image side is resolved inside the root.
+    /// </summary>
+    private static void CopyUp(SafeFd root, string destination, string volume)
+    {
+        if (!Directory.Exists(volume) || Directory.EnumerateFileSystemEntries(volume).Any())
+        {
+            return;
+        }
+
+        SafeFd image;
+        try
+        {
+            image = ContainerPath.Open(root, destination, directory: true);
+        }
+        catch (LinuxException e) when (e.Errno is Errno.ENOENT or Errno.ENOTDIR)
+        {
+            return; // nothing there in the image
+        }
+
+        using (image)
+        {
+            TreeCopier.CopyWithOwnership(image.ProcPath, volume);
         }
     }
 

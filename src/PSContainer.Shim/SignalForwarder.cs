@@ -4,7 +4,8 @@ using PSContainer.Runtime.Linux;
 namespace PSContainer.Shim;
 
 /// <summary>
-/// Stage 1 passes SIGTERM, SIGINT and SIGHUP on to the container's init instead of dying of them.
+/// Passes signals on to another process instead of dying of them: stage 1 and the exec helper forward SIGTERM,
+/// SIGINT and SIGHUP to the container's process; the minimal init (-Init) forwards more (<see cref="InitSignals"/>).
 /// </summary>
 /// <remarks>
 /// This rides on .NET's PosixSignalRegistration, which works here only because of an ordering rule:
@@ -21,14 +22,24 @@ internal sealed class SignalForwarder : IDisposable
     private int _target;
     private int _pending;
 
+    /// <summary>What a monitor forwards: the signals that ask a process to stop.</summary>
+    public static readonly PosixSignal[] StopSignals = [PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP];
+
+    /// <summary>What the minimal init forwards, as tini does: everything a program may handle, except what .NET uses itself.</summary>
+    public static readonly PosixSignal[] InitSignals =
+    [
+        PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT, PosixSignal.SIGWINCH,
+        (PosixSignal)Signals.SIGUSR1, (PosixSignal)Signals.SIGUSR2, (PosixSignal)Signals.SIGALRM,
+    ];
+
     public SignalForwarder()
+        : this(StopSignals)
     {
-        _registrations =
-        [
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGHUP, Handle),
-        ];
+    }
+
+    public SignalForwarder(IReadOnlyList<PosixSignal> signals)
+    {
+        _registrations = signals.Select(s => PosixSignalRegistration.Create(s, Handle)).ToArray();
     }
 
     /// <summary>From now on, signals go to <paramref name="pid"/> (and one that came early goes now).</summary>
@@ -63,7 +74,10 @@ internal sealed class SignalForwarder : IDisposable
         {
             PosixSignal.SIGTERM => Signals.SIGTERM,
             PosixSignal.SIGINT => Signals.SIGINT,
-            _ => Signals.SIGHUP,
+            PosixSignal.SIGHUP => Signals.SIGHUP,
+            PosixSignal.SIGQUIT => Signals.SIGQUIT,
+            PosixSignal.SIGWINCH => Signals.SIGWINCH,
+            _ => (int)context.Signal, // raw signal numbers are positive
         };
 
         int target;

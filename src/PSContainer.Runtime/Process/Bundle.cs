@@ -51,11 +51,31 @@ public sealed class Bundle
     public string RootfsPath => Path.Combine(Directory, Spec.Root.Path);
 
     /// <summary>Reads config.json and rootfs-mounts.json (which may be absent).</summary>
-    public static Bundle Load(string directory)
+    public static Bundle Load(string directory) => Load(directory, null);
+
+    /// <summary>Reads the bundle with <paramref name="config"/> as the content of config.json (read from disk when null).</summary>
+    internal static Bundle Load(string directory, byte[]? config)
     {
         directory = Path.GetFullPath(directory);
         string configPath = Path.Combine(directory, ConfigFile);
-        RuntimeSpec spec = ReadJson(configPath, static s => JsonSerializer.Deserialize(s, SpecJsonContext.Default.RuntimeSpec))
+        RuntimeSpec? parsed;
+        if (config is null)
+        {
+            parsed = ReadJson(configPath, static s => JsonSerializer.Deserialize(s, SpecJsonContext.Default.RuntimeSpec));
+        }
+        else
+        {
+            try
+            {
+                parsed = JsonSerializer.Deserialize(config, SpecJsonContext.Default.RuntimeSpec);
+            }
+            catch (JsonException e)
+            {
+                throw new ContainerRuntimeException(ErrorKind.InvalidArgument, "BundleFileInvalid", $"bundle {configPath}: {e.Message}", e) { Target = configPath };
+            }
+        }
+
+        RuntimeSpec spec = parsed
             ?? throw ContainerRuntimeException.InvalidArgument("BundleConfigInvalid", $"bundle {configPath}: config is null", configPath);
 
         spec = WithDefaults(spec);

@@ -108,7 +108,8 @@ public sealed class ContainerLauncher
         File.Delete(Path.Combine(bundle, Bundle.ShimStateFile));
         File.Delete(Path.Combine(bundle, Bundle.ExitStatusFile));
 
-        ShimStartInfo startInfo = new(ShimPath)
+        // Never the binary on disk: a sealed copy of it (CVE-2019-5736, see SealedShim).
+        ShimStartInfo startInfo = new(SealedShim.PathFor(ShimPath))
         {
             UseShellExecute = false,
             RedirectStandardInput = true,

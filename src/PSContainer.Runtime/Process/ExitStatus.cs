@@ -22,6 +22,10 @@ public sealed record ExitStatus
     [JsonPropertyName("error")]
     public string? Error { get; set; }
 
+    /// <summary>True when the kernel's OOM killer killed a process of the container (its memory limit was hit).</summary>
+    [JsonPropertyName("oomKilled")]
+    public bool OOMKilled { get; set; }
+
     [JsonPropertyName("finishedAt")]
     public DateTimeOffset FinishedAt { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Spec;
 using Mount = PSContainer.Runtime.Snapshots.Mount;
 
@@ -6,45 +7,40 @@ namespace PSContainer.Runtime.Process;
 
 /// <summary>
 /// What stage 1 sends stage 2 on the sync pipe, and what releases it: the bundle already read and checked, in
-/// a compact binary form, followed by end-of-file. Stage 1 parses config.json while stage 2's runtime is still
-/// starting (on the other core), so stage 2 never builds the JSON serializer's metadata, which is about 4 ms
-/// of a fresh NativeAOT process's time. Only the members stage 2 uses are carried.
+/// a compact binary form, followed by end-of-file. Stage 1 parses config.json (and compiles the seccomp filter)
+/// while stage 2's runtime is still starting (on the other core), so stage 2 never builds the JSON serializer's
+/// metadata, which is about 4 ms of a fresh NativeAOT process's time, nor loads libseccomp. Only the members stage 2
+/// uses are carried. The exec helper sends its child the same request for the process it is to become.
 /// </summary>
 /// <remarks>
-/// Layout (BinaryWriter: little-endian integers, strings as 7-bit-length-prefixed UTF-8): "PSC1", namespace
-/// flags, bundle directory, then RuntimeSpec members in the order of <see cref="Encode"/>. Both ends are the
-/// same binary, so the format needs no versioning beyond the magic.
+/// Layout (BinaryWriter: little-endian integers, strings as 7-bit-length-prefixed UTF-8): "PSC2", namespace
+/// flags, bundle directory, then RuntimeSpec members in the order of <see cref="Encode"/>, then the compiled seccomp
+/// program and the cgroup hierarchies. Both ends are the same binary, so the format needs no versioning beyond
+/// the magic.
 /// </remarks>
-internal static class InitRequest
+internal sealed partial record InitRequest(Bundle Bundle, int NamespaceFlags)
 {
-    private const int Magic = 0x31435350; // "PSC1"
+    private const int Magic = 0x32435350; // "PSC2"
 
     /// <summary>Upper bound on what stage 2 will read: a config is kilobytes, 16 MB is a broken sender.</summary>
     public const int MaxLength = 16 * 1024 * 1024;
 
-    public static byte[] Encode(Bundle bundle, int namespaceFlags)
+    /// <summary>linux.seccomp compiled to a BPF program by stage 1 (libseccomp), or null for no filter.</summary>
+    public byte[]? SeccompProgram { get; init; }
+
+    /// <summary>The host's cgroup hierarchies, for a /sys/fs/cgroup mount of type "cgroup" in the container.</summary>
+    public IReadOnlyList<CgroupHierarchy> CgroupHierarchies { get; init; } = [];
+
+    public byte[] Encode()
     {
         using MemoryStream buffer = new();
         using (BinaryWriter w = new(buffer, Encoding.UTF8, leaveOpen: true))
         {
-            RuntimeSpec spec = bundle.Spec;
-            ProcessSpec process = spec.Process;
+            RuntimeSpec spec = Bundle.Spec;
             w.Write(Magic);
-            w.Write(namespaceFlags);
-            w.Write(bundle.Directory);
-            WriteStrings(w, process.Args);
-            WriteStrings(w, process.Env);
-            w.Write(process.Cwd);
-            w.Write(process.User.Uid);
-            w.Write(process.User.Gid);
-            w.Write(process.User.Umask ?? uint.MaxValue);
-            w.Write(process.User.AdditionalGids?.Count ?? 0);
-            foreach (uint gid in process.User.AdditionalGids ?? [])
-            {
-                w.Write(gid);
-            }
-
-            w.Write(process.NoNewPrivileges);
+            w.Write(NamespaceFlags);
+            w.Write(Bundle.Directory);
+            WriteProcess(w, spec.Process);
             WriteNullable(w, spec.Hostname);
             w.Write(spec.Root.Path);
             w.Write(spec.Root.Readonly);
@@ -57,20 +53,38 @@ internal static class InitRequest
                 WriteStrings(w, m.Options ?? []);
             }
 
-            w.Write(bundle.RootfsMounts.Count);
-            foreach (Mount m in bundle.RootfsMounts)
+            w.Write(Bundle.RootfsMounts.Count);
+            foreach (Mount m in Bundle.RootfsMounts)
             {
                 w.Write(m.Type);
                 w.Write(m.Source);
                 WriteNullable(w, m.Target);
                 WriteStrings(w, m.Options);
             }
+
+            WriteLinux(w, spec.Linux);
+            WriteNullableStrings(w, spec.Annotations?.SelectMany(a => new[] { a.Key, a.Value }).ToList());
+            w.Write(SeccompProgram is not null);
+            if (SeccompProgram is not null)
+            {
+                w.Write(SeccompProgram.Length);
+                w.Write(SeccompProgram);
+            }
+
+            w.Write(CgroupHierarchies.Count);
+            foreach (CgroupHierarchy h in CgroupHierarchies)
+            {
+                w.Write(h.MountPoint);
+                w.Write(h.Root);
+                w.Write(h.Unified);
+                WriteStrings(w, h.Controllers);
+            }
         }
 
         return buffer.ToArray();
     }
 
-    public static (Bundle Bundle, int NamespaceFlags) Decode(byte[] data)
+    public static InitRequest Decode(byte[] data)
     {
         using BinaryReader r = new(new MemoryStream(data, writable: false), Encoding.UTF8);
         if (data.Length < 4 || r.ReadInt32() != Magic)
@@ -80,26 +94,7 @@ internal static class InitRequest
 
         int flags = r.ReadInt32();
         string directory = r.ReadString();
-        string[] args = ReadStrings(r);
-        string[] env = ReadStrings(r);
-        string cwd = r.ReadString();
-        uint uid = r.ReadUInt32();
-        uint gid = r.ReadUInt32();
-        uint umask = r.ReadUInt32();
-        uint[] groups = new uint[r.ReadInt32()];
-        for (int i = 0; i < groups.Length; i++)
-        {
-            groups[i] = r.ReadUInt32();
-        }
-
-        ProcessSpec process = new()
-        {
-            Args = args,
-            Env = env,
-            Cwd = cwd,
-            User = new UserSpec { Uid = uid, Gid = gid, Umask = umask == uint.MaxValue ? null : umask, AdditionalGids = groups },
-            NoNewPrivileges = r.ReadBoolean(),
-        };
+        ProcessSpec process = ReadProcess(r);
         string? hostname = ReadNullable(r);
         RootSpec root = new() { Path = r.ReadString(), Readonly = r.ReadBoolean() };
         MountSpec[] mounts = new MountSpec[r.ReadInt32()];
@@ -114,38 +109,17 @@ internal static class InitRequest
             rootfsMounts[i] = new Mount { Type = r.ReadString(), Source = r.ReadString(), Target = ReadNullable(r), Options = ReadStrings(r) };
         }
 
-        RuntimeSpec spec = new() { Process = process, Hostname = hostname, Root = root, Mounts = mounts };
-        return (new Bundle(directory, spec, rootfsMounts), flags);
-    }
-
-    private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> values)
-    {
-        w.Write(values.Count);
-        foreach (string value in values)
+        LinuxSpec linux = ReadLinux(r);
+        string[]? pairs = ReadNullableStrings(r);
+        Dictionary<string, string>? annotations = pairs is null ? null : Enumerable.Range(0, pairs.Length / 2).ToDictionary(i => pairs[2 * i], i => pairs[(2 * i) + 1]);
+        byte[]? seccomp = r.ReadBoolean() ? r.ReadBytes(r.ReadInt32()) : null;
+        CgroupHierarchy[] hierarchies = new CgroupHierarchy[r.ReadInt32()];
+        for (int i = 0; i < hierarchies.Length; i++)
         {
-            w.Write(value);
-        }
-    }
-
-    private static string[] ReadStrings(BinaryReader r)
-    {
-        string[] values = new string[r.ReadInt32()];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = r.ReadString();
+            hierarchies[i] = new CgroupHierarchy(r.ReadString(), r.ReadString(), r.ReadBoolean(), ReadStrings(r));
         }
 
-        return values;
+        RuntimeSpec spec = new() { Process = process, Hostname = hostname, Root = root, Mounts = mounts, Linux = linux, Annotations = annotations };
+        return new InitRequest(new Bundle(directory, spec, rootfsMounts), flags) { SeccompProgram = seccomp, CgroupHierarchies = hierarchies };
     }
-
-    private static void WriteNullable(BinaryWriter w, string? value)
-    {
-        w.Write(value is not null);
-        if (value is not null)
-        {
-            w.Write(value);
-        }
-    }
-
-    private static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 }

@@ -27,9 +27,10 @@ public sealed class WireFormatTests
         };
         Mount[] rootfs = [new Mount { Type = "overlay", Source = "overlay", Options = ["lowerdir+=/l", "upperdir=/u", "workdir=/w"] }, new Mount { Type = "bind", Source = "/x", Target = "/sub" }];
 
-        (Bundle bundle, int flags) = InitRequest.Decode(InitRequest.Encode(new Bundle("/b", spec, rootfs), 0x6c020000));
+        InitRequest decoded = InitRequest.Decode(new InitRequest(new Bundle("/b", spec, rootfs), 0x6c020000).Encode());
+        Bundle bundle = decoded.Bundle;
 
-        Assert.Equal(0x6c020000, flags);
+        Assert.Equal(0x6c020000, decoded.NamespaceFlags);
         Assert.Equal("/b", bundle.Directory);
         ProcessSpec p = bundle.Spec.Process;
         Assert.Equal(spec.Process.Args, p.Args);
@@ -51,10 +52,57 @@ public sealed class WireFormatTests
     [Fact]
     public void InitRequestWithoutUmaskKeepsItUnset()
     {
-        (Bundle bundle, _) = InitRequest.Decode(InitRequest.Encode(new Bundle("/b", new RuntimeSpec(), []), 0));
+        InitRequest decoded = InitRequest.Decode(new InitRequest(new Bundle("/b", new RuntimeSpec(), []), 0).Encode());
 
-        Assert.Null(bundle.Spec.Process.User.Umask);
-        Assert.Null(bundle.Spec.Hostname);
+        Assert.Null(decoded.Bundle.Spec.Process.User.Umask);
+        Assert.Null(decoded.Bundle.Spec.Hostname);
+        Assert.Null(decoded.Bundle.Spec.Process.Capabilities);
+        Assert.Null(decoded.Bundle.Spec.Process.Rlimits);
+        Assert.Null(decoded.Bundle.Spec.Linux.MaskedPaths);
+        Assert.Null(decoded.Bundle.Spec.Linux.Devices);
+        Assert.Null(decoded.Bundle.Spec.Annotations);
+        Assert.Null(decoded.SeccompProgram);
+    }
+
+    [Fact]
+    public void InitRequestCarriesTheHardening()
+    {
+        RuntimeSpec spec = new()
+        {
+            Process = new ProcessSpec
+            {
+                Args = ["true"],
+                Capabilities = new CapabilitiesSpec { Bounding = ["CAP_KILL", "CAP_CHOWN"], Effective = ["CAP_KILL"], Permitted = ["CAP_CHOWN"], Inheritable = [], Ambient = ["CAP_KILL"] },
+                Rlimits = [new RlimitSpec { Type = "RLIMIT_NOFILE", Soft = 64, Hard = 128 }],
+            },
+            Linux = new LinuxSpec
+            {
+                MaskedPaths = ["/proc/kcore"],
+                ReadonlyPaths = ["/proc/sys", "/proc/bus"],
+                Devices = [new DeviceSpec { Path = "/dev/sda", Type = "b", Major = 8, Minor = 0, FileMode = 0x1b0, Uid = 0, Gid = 6 }, new DeviceSpec { Path = "/dev/x" }],
+                Seccomp = new SeccompSpec { Flags = ["SECCOMP_FILTER_FLAG_LOG"] },
+            },
+            Annotations = new Dictionary<string, string> { ["org.pscontainer.init"] = "true", ["k"] = "" },
+        };
+        PSContainer.Runtime.Linux.CgroupHierarchy[] hierarchies = [new("/sys/fs/cgroup/memory", "/", false, ["memory"]), new("/sys/fs/cgroup/unified", "/", true, [])];
+
+        InitRequest decoded = InitRequest.Decode(new InitRequest(new Bundle("/b", spec, []), 0) { SeccompProgram = [1, 2, 3, 4, 5, 6, 7, 8], CgroupHierarchies = hierarchies }.Encode());
+
+        CapabilitiesSpec caps = decoded.Bundle.Spec.Process.Capabilities!;
+        Assert.Equal(["CAP_KILL", "CAP_CHOWN"], caps.Bounding);
+        Assert.Equal(["CAP_KILL"], caps.Effective);
+        Assert.Equal(["CAP_CHOWN"], caps.Permitted);
+        Assert.Empty(caps.Inheritable);
+        Assert.Equal(["CAP_KILL"], caps.Ambient);
+        Assert.Equal(spec.Process.Rlimits, decoded.Bundle.Spec.Process.Rlimits!);
+        Assert.Equal(spec.Linux.MaskedPaths, decoded.Bundle.Spec.Linux.MaskedPaths!);
+        Assert.Equal(spec.Linux.ReadonlyPaths, decoded.Bundle.Spec.Linux.ReadonlyPaths!);
+        Assert.Equal(spec.Linux.Devices, decoded.Bundle.Spec.Linux.Devices!);
+        Assert.Equal(["SECCOMP_FILTER_FLAG_LOG"], decoded.Bundle.Spec.Linux.Seccomp!.Flags!);
+        Assert.Equal(spec.Annotations, decoded.Bundle.Spec.Annotations!);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], decoded.SeccompProgram!);
+        Assert.Equal(hierarchies[0].Controllers, decoded.CgroupHierarchies[0].Controllers);
+        Assert.Equal((hierarchies[1].MountPoint, true), (decoded.CgroupHierarchies[1].MountPoint, decoded.CgroupHierarchies[1].Unified));
     }
 
     [Fact]
