@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using PSContainer.Runtime.Containers;
 using PSContainer.Runtime.Images;
+using PSContainer.Commands.Completers;
 using PSContainer.Runtime.Reference;
 
 namespace PSContainer.Commands.Cmdlets;
@@ -49,9 +50,57 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
     [Parameter]
     public string? Hostname { get; set; }
 
-    /// <summary>uid[:gid] to run as.</summary>
+    /// <summary>The user to run as: name or uid, optionally :group or :gid, resolved in the image's /etc/passwd and /etc/group.</summary>
     [Parameter]
     public string? User { get; set; }
+
+    /// <summary>none (the default: a network namespace with only loopback) or host (the host's network).</summary>
+    [Parameter]
+    [ValidateSet("none", "host")]
+    public string? Network { get; set; }
+
+    /// <summary>Every capability and host device, no seccomp filter and no masked paths (docker --privileged).</summary>
+    [Parameter]
+    public SwitchParameter Privileged { get; set; }
+
+    /// <summary>Capabilities to add to docker's default set (NET_ADMIN or CAP_NET_ADMIN; ALL for every one).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(CapabilityCompleter))]
+    public string[]? AddCapability { get; set; }
+
+    /// <summary>Capabilities to remove from the set (ALL for every one).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(CapabilityCompleter))]
+    public string[]? DropCapability { get; set; }
+
+    /// <summary>Mounts the container's root filesystem read-only.</summary>
+    [Parameter]
+    public SwitchParameter ReadOnly { get; set; }
+
+    /// <summary>tmpfs mounts: /path or /path:options (size=64m,mode=1777,exec,…).</summary>
+    [Parameter]
+    public string[]? Tmpfs { get; set; }
+
+    /// <summary>Volumes: /host/path:/path, name:/path (a named volume, created on first use) or /path; :ro makes one read-only.</summary>
+    [Parameter]
+    public string[]? Volume { get; set; }
+
+    /// <summary>The memory limit: bytes (64MB works) or a number with a unit b, k, m or g ("512m").</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Memory { get; set; }
+
+    /// <summary>How many CPUs' worth of time the container may use (docker --cpus), for example 1.5.</summary>
+    [Parameter]
+    public double? Processors { get; set; }
+
+    /// <summary>The most processes and threads the container may have (0 or less: no limit).</summary>
+    [Parameter]
+    public long? PidsLimit { get; set; }
+
+    /// <summary>Runs a minimal init as PID 1 that reaps zombies and forwards signals to the command (docker --init).</summary>
+    [Parameter]
+    public SwitchParameter Init { get; set; }
 
     /// <summary>The platform to pull when the image is missing, as os/arch[/variant].</summary>
     [Parameter]
@@ -66,6 +115,17 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
         WorkingDirectory = WorkingDirectory,
         Hostname = Hostname,
         User = User,
+        Network = Network,
+        Privileged = Privileged,
+        AddCapabilities = AddCapability,
+        DropCapabilities = DropCapability,
+        ReadOnly = ReadOnly,
+        Tmpfs = Tmpfs,
+        Volumes = Volume,
+        Memory = Memory is null ? null : ByteSize.Parse(Memory),
+        Processors = Processors,
+        PidsLimit = PidsLimit,
+        Init = Init,
     };
 
     /// <summary>The image from the store; pulled first (with docker's status lines) when it is missing.</summary>

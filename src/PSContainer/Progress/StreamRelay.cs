@@ -1,0 +1,47 @@
+using System.Text;
+
+namespace PSContainer.Commands.Progress;
+
+/// <summary>
+/// Relaying a container process's standard streams from thread-pool tasks: each line of output is handed to a
+/// callback (which posts it to the pipeline thread), and collected pipeline input becomes its stdin, closed at the
+/// end so the process sees end of file.
+/// </summary>
+internal static class StreamRelay
+{
+    public static async Task RelayLinesAsync(Stream stream, Action<string> onLine)
+    {
+        using StreamReader reader = new(stream, new UTF8Encoding(false));
+        string? line;
+        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
+        {
+            onLine(line);
+        }
+    }
+
+    /// <summary>Writes <paramref name="input"/> (if any) and closes the stream; a process that stops reading early is not an error.</summary>
+    public static async Task FeedAsync(Stream stdin, string? input)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                await stdin.WriteAsync(new UTF8Encoding(false).GetBytes(input)).ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // EPIPE: the process closed its stdin (as `head` does).
+        }
+        finally
+        {
+            try
+            {
+                stdin.Close();
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
