@@ -241,7 +241,7 @@ public static unsafe class SeccompFilter
 
     /// <summary>struct sock_fprog: the instruction count, then (8-byte aligned) the pointer to the instructions.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private struct SockFprog
+    internal struct SockFprog
     {
         public ushort Length;
         public byte* Filter;

@@ -14,7 +14,11 @@ internal sealed class TestContainer : IDisposable
 {
     public const string Hostname = "psc-test";
 
-    private static readonly string[] Applets = ["sh", "echo", "cat", "hostname", "ls", "id", "sleep", "true", "false", "pwd", "grep", "head", "wc", "cut", "readlink"];
+    private static readonly string[] Applets =
+    [
+        "sh", "echo", "cat", "hostname", "ls", "id", "sleep", "true", "false", "pwd", "grep", "head", "wc", "cut", "readlink",
+        "mkdir", "rmdir", "rm", "touch", "kill", "dd", "tr", "mount", "unshare", "ps",
+    ];
 
     public TestContainer(ShimFixture shim)
     {
