@@ -27,7 +27,10 @@ if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 $RepoRoot = $PSScriptRoot
 $OutDir = Join-Path $RepoRoot 'out'
 $ModuleDir = Join-Path $OutDir 'module'
-$Prerequisites = 'docker-registry', 'skopeo', 'umoci', 'busybox-static', 'gcc', 'libc6-dev', 'clang', 'zlib1g-dev', 'jq'
+# libseccomp2 compiles seccomp filters; golang-github-containers-common ships the ecosystem's default seccomp profile
+# (/usr/share/containers/seccomp.json); libseccomp-dev and libcap2-bin are for the tests (header constants, capsh).
+$Prerequisites = 'docker-registry', 'skopeo', 'umoci', 'busybox-static', 'gcc', 'libc6-dev', 'clang', 'zlib1g-dev', 'jq',
+    'libseccomp2', 'golang-github-containers-common', 'libseccomp-dev', 'libcap2-bin'
 
 # Generous but bounded: CI gives a run 90 minutes and a stuck test must not eat them.
 $UnitTimeout = [TimeSpan]::FromMinutes(8)

@@ -357,6 +357,30 @@ function New-HelloWorldImage {
     }.GetNewClosure()
 }
 
+function New-SyscallProbeImage {
+    <#
+    .SYNOPSIS
+    An image with /syscall-probe (fixtures/syscall-probe.c, compiled with `gcc -static`) on top of -Base
+    (a layout reference such as New-BusyboxImage's), Cmd ["/syscall-probe"]. The probe prints, for a few
+    system calls, "<name> OK" or "<name> <ERRNO>": what the container's seccomp filter lets through.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$Base, [string]$Tag = 'latest')
+
+    $source = Join-Path $PSScriptRoot 'fixtures/syscall-probe.c'
+    $hash = (Get-FileHash -LiteralPath $source -Algorithm SHA256).Hash.ToLowerInvariant()
+    $binary = Join-Path (Get-TestCacheDirectory) "syscall-probe-$($hash.Substring(0, 16))"
+    if (-not (Test-Path -LiteralPath $binary)) {
+        $partial = "$binary.partial-$PID"
+        Invoke-Tool gcc -static -O2 -o $partial $source | Out-Null
+        Move-Item -LiteralPath $partial -Destination $binary -Force
+    }
+    New-TestImage -Name syscall-probe -Base $Base -Tag $Tag -CacheKey $hash -Cmd '/syscall-probe' -Layer {
+        param($RootFs)
+        Copy-Item -LiteralPath $binary -Destination (Join-Path $RootFs 'syscall-probe')
+    }.GetNewClosure()
+}
+
 function Publish-TestImage {
     <#
     .SYNOPSIS
@@ -459,5 +483,5 @@ function Set-TestRegistryConfig {
 #endregion
 
 Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
-    New-TestImage, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
+    New-TestImage, New-BusyboxImage, New-HelloWorldImage, New-SyscallProbeImage, Publish-TestImage, New-TestStore, Remove-TestStore,
     Set-TestRegistryConfig, New-TestTempDirectory

@@ -244,6 +244,37 @@ public sealed class IsolationTests : IDisposable
         Assert.Equal(File.ReadAllBytes(_container.Shim.ShimPath), File.ReadAllBytes(path));
     }
 
+    /// <summary>
+    /// runc's CVE-2024-21626: a host directory descriptor leaked into the init, named as the working directory
+    /// through /proc/self/fd, would put the payload's cwd outside the container. The check after chdir refuses it.
+    /// </summary>
+    [Fact]
+    public unsafe void AWorkingDirectoryOutsideTheContainersRootIsRefused()
+    {
+        int leaked;
+        fixed (byte* tmp = "/tmp\0"u8)
+        {
+            leaked = Tmds.Linux.LibC.open(tmp, Tmds.Linux.LibC.O_RDONLY | Tmds.Linux.LibC.O_DIRECTORY); // inheritable on purpose
+        }
+
+        Assert.True(leaked > 2);
+        try
+        {
+            RuntimeSpec spec = Spec("pwd");
+            spec = spec with { Process = spec.Process with { Cwd = "/proc/self/fd/" + leaked } };
+
+            RunResult result = await(spec);
+
+            Assert.Equal(ShimExitCodes.RuntimeFailure, result.Status.ExitCode);
+            Assert.Contains("possible container breakout detected", result.Status.Error);
+            Assert.Equal("", result.Stdout);
+        }
+        finally
+        {
+            Tmds.Linux.LibC.close(leaked);
+        }
+    }
+
     private static SeccompSpec BlockingRule(params string[] names) => new()
     {
         DefaultAction = "SCMP_ACT_ALLOW",
