@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using PSContainer.Runtime.Errors;
@@ -68,23 +67,20 @@ internal static class ExecMonitor
             }
         }
 
-        // 3. The child: in the container's PID namespace, our (host) mount namespace, with our stdio.
+        // 3. The child: in the container's PID namespace, our (host) mount namespace, with our stdio; posix_spawn,
+        //    so the exit status is ours to reap (see SpawnedChild).
         sync.ReadEnd.SetCloseOnExec(false);
         errors.WriteEnd.SetCloseOnExec(false);
         mountNamespace.SetCloseOnExec(false);
-        ProcessStartInfo startInfo = new("/proc/self/exe")
-        {
-            UseShellExecute = false,
-            ArgumentList =
-            {
-                "exec-init",
-                bundleDirectory,
-                sync.ReadEnd.Fd.ToString(CultureInfo.InvariantCulture),
-                errors.WriteEnd.Fd.ToString(CultureInfo.InvariantCulture),
-                mountNamespace.Fd.ToString(CultureInfo.InvariantCulture),
-            },
-        };
-        using System.Diagnostics.Process child = System.Diagnostics.Process.Start(startInfo)!;
+        SpawnedChild child = SpawnedChild.Start("/proc/self/exe",
+        [
+            "/proc/self/exe",
+            "exec-init",
+            bundleDirectory,
+            sync.ReadEnd.Fd.ToString(CultureInfo.InvariantCulture),
+            errors.WriteEnd.Fd.ToString(CultureInfo.InvariantCulture),
+            mountNamespace.Fd.ToString(CultureInfo.InvariantCulture),
+        ]);
         sync.ReadEnd.Dispose();
         errors.WriteEnd.Dispose();
         mountNamespace.Dispose();
@@ -108,15 +104,14 @@ internal static class ExecMonitor
 
         // 5. EOF without data: the process was exec'd. A record: the child failed and is exiting.
         byte[] report = errors.ReadEnd.ReadToEnd(limit: 4096);
-        ChildExit? exit = ChildWatch.WaitWithoutReaping(child.Id);
-        child.WaitForExit();
+        ChildExit exit = child.WaitForExit();
         if (report.Length > 0)
         {
             ErrorRecord error = ErrorRecord.Decode(report);
             return Record(exitFile, new ExitStatus { ExitCode = error.ExitCode, Error = error.Message, FinishedAt = DateTimeOffset.UtcNow });
         }
 
-        return Record(exitFile, new ExitStatus { ExitCode = exit?.ExitCode ?? child.ExitCode, Signal = exit?.Signal, FinishedAt = DateTimeOffset.UtcNow });
+        return Record(exitFile, new ExitStatus { ExitCode = exit.ExitCode, Signal = exit.Signal, FinishedAt = DateTimeOffset.UtcNow });
     }
 
     /// <summary>The container's init pid, if the container is running: shim.json written, no exit.json, the init's parent a live psc-shim.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Linux;
@@ -42,7 +41,7 @@ internal static class Monitor
 
         // 1. Every thread this process will ever need must exist before the unshare: after
         //    unshare(CLONE_NEWPID) clone(CLONE_THREAD) fails with EINVAL on this thread. Registering for
-        //    signals starts the runtime's signal thread, the same one Process relies on for SIGCHLD.
+        //    signals starts the runtime's signal thread (whose children, the per-signal handler threads, are fine).
         using SignalForwarder forwarder = new();
 
         // 2. Our own mount namespace, to come back to once stage 2 has been started (step 6).
@@ -66,18 +65,15 @@ internal static class Monitor
         sync.ReadEnd.SetCloseOnExec(false);
         errors.WriteEnd.SetCloseOnExec(false);
         // /proc/self/exe rather than a path: psc-shim runs from a sealed copy (see Process/SealedShim) that has none.
-        ProcessStartInfo startInfo = new("/proc/self/exe")
-        {
-            UseShellExecute = false,
-            ArgumentList =
-            {
-                "init",
-                bundleDirectory,
-                sync.ReadEnd.Fd.ToString(CultureInfo.InvariantCulture),
-                errors.WriteEnd.Fd.ToString(CultureInfo.InvariantCulture),
-            },
-        };
-        using System.Diagnostics.Process init = System.Diagnostics.Process.Start(startInfo)!;
+        // posix_spawn, not Process.Start: the exit status must be ours to reap (see SpawnedChild).
+        SpawnedChild init = SpawnedChild.Start("/proc/self/exe",
+        [
+            "/proc/self/exe",
+            "init",
+            bundleDirectory,
+            sync.ReadEnd.Fd.ToString(CultureInfo.InvariantCulture),
+            errors.WriteEnd.Fd.ToString(CultureInfo.InvariantCulture),
+        ]);
         DateTimeOffset startedAt = DateTimeOffset.UtcNow;
 
         // Our copies of stage 2's ends go at once: EOF on the error pipe must mean "stage 2 closed it".
@@ -118,20 +114,18 @@ internal static class Monitor
 
         // 10. EOF without data: the payload was exec'd. A record: stage 2 failed and is exiting.
         byte[] report = errors.ReadEnd.ReadToEnd(limit: 4096);
-        ChildExit? exit = ChildWatch.WaitWithoutReaping(init.Id);
-        init.WaitForExit();
+        ChildExit exit = init.WaitForExit();
         bool oomKilled = CgroupSetup.Finish(cgroup);
         if (report.Length > 0)
         {
             return Fail(bundleDirectory, ErrorRecord.Decode(report));
         }
 
-        // 11. The container's status: waitid's if we saw the zombie, else what Process reports (which folds
-        //     a signal n into 128 + n, so only the "signal" field can be lost).
+        // 11. The container's status, from waitpid: its exit code, or 128 + n and the signal n that killed it.
         ExitStatus status = new()
         {
-            ExitCode = exit?.ExitCode ?? init.ExitCode,
-            Signal = exit?.Signal,
+            ExitCode = exit.ExitCode,
+            Signal = exit.Signal,
             OOMKilled = oomKilled,
             FinishedAt = DateTimeOffset.UtcNow,
         };

@@ -217,7 +217,8 @@ Describe 'Start-Container options' {
         function Get-Snapshot {
             $roots = @((Get-Content /proc/self/mountinfo | Where-Object { $_ -match ' - cgroup2? ' }) | ForEach-Object { ($_ -split ' ')[4] })
             [pscustomobject]@{
-                Mounts   = Get-Content /proc/self/mountinfo
+                # The store's mounts only: other programs on the machine may mount and unmount meanwhile.
+                Mounts   = @(Get-Content /proc/self/mountinfo | Where-Object { $_.Contains($env:PSCONTAINER_ROOT) })
                 # Only this store's containers: other PSContainer users on the machine come and go meanwhile.
                 Cgroups  = @($roots | ForEach-Object { Get-ChildItem -LiteralPath $_ -Directory -Recurse -Filter 'psc-*' -ErrorAction SilentlyContinue } |
                         Where-Object { Test-Path -LiteralPath (Join-Path $env:PSCONTAINER_ROOT "containers/$($_.Name.Substring(4))") } | ForEach-Object FullName)
@@ -232,6 +233,7 @@ Describe 'Start-Container options' {
         $after = Get-Snapshot
         $LASTEXITCODE | Should -Be 0
         $after.Mounts | Should -Be $before.Mounts
+        $after.Mounts | Should -BeNullOrEmpty -Because 'every container mounts in a namespace of its own'
         $after.Cgroups | Should -BeNullOrEmpty
         $after.Children | Should -Be $before.Children
         $after.Zombies | Should -BeNullOrEmpty

@@ -55,6 +55,10 @@ public sealed unsafe class ExecRequest : IDisposable
             Tmds.Linux.sigset_t all;
             sigemptyset(&empty);
             sigfillset(&all);
+            // glibc's sigfillset leaves out its two internal signals (32 SIGCANCEL, 33 SIGSETXID), and posix_spawn then
+            // sets them to SIG_IGN in the child, which execve keeps: the program would start with SIGCANCEL ignored.
+            // Setting their bits by hand (sigaddset refuses them) makes posix_spawn give them SIG_DFL like the rest.
+            ((ulong*)&all)[0] |= (1UL << (32 - 1)) | (1UL << (33 - 1));
             Check(Interop.LibC.posix_spawnattr_setsigmask(attr, &empty), "posix_spawnattr_setsigmask");
             Check(Interop.LibC.posix_spawnattr_setsigdefault(attr, &all), "posix_spawnattr_setsigdefault");
             Check(Interop.LibC.posix_spawnattr_setflags(attr, Interop.LibC.POSIX_SPAWN_SETSIGMASK | Interop.LibC.POSIX_SPAWN_SETSIGDEF), "posix_spawnattr_setflags");

@@ -6,7 +6,7 @@ namespace PSContainer.Runtime.Linux;
 /// <summary>
 /// Reaping any child, as a PID 1 must (orphans of the namespace are re-parented to it). Only for a process that
 /// never starts children through System.Diagnostics.Process: .NET fails fast when a child it started is reaped
-/// behind its back (see ChildWatch for the non-reaping observation used elsewhere).
+/// behind its back.
 /// </summary>
 public static unsafe class Reaper
 {

@@ -5,46 +5,53 @@
 //   -------------                    ------------------------------          ---------------------------------------
 //   writes config.json,
 //   rootfs-mounts.json
-//   Process.Start(psc-shim run) ---> scans config.json for linux.namespaces
+//   Process.Start(sealed copy of ---> scans config.json for linux.namespaces
+//   psc-shim, run <bundle>)
 //   (stdin/stdout/stderr: pipes)     registers SIGTERM/INT/HUP forwarding
 //                                    (its signal thread must exist before
 //                                    the unshare)
 //                                    pipe2 x2: sync s, error e
 //                                    unshare(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET)
 //                                    mount / rslave
-//                                    Process.Start(self init) -------------> born PID 1 in the new namespaces, with
-//                                    (stdio not redirected: inherited)        the engine's stdin/stdout/stderr, the
+//                                    posix_spawn(self init) --------------> born PID 1 in the new namespaces, with
+//                                    (stdio inherited; see SpawnedChild)      the engine's stdin/stdout/stderr, the
 //                                                                             read end of s, the write end of e
 //                                    closes its copies of those two ends      (its runtime starts: ~10 ms)
 //                                    setns back to the host mount namespace   sets PDEATHSIG=SIGKILL
 //                                    loads config.json + rootfs-mounts.json   blocks reading s to end of file
-//                                    [hook: cgroup placement, network]
-//                                    s: init request ("PSC1", the bundle in
+//                                    (+ seccomp.bpf if it matches)
+//                                    [hook: creates the cgroup, applies the
+//                                    limits, moves stage 2 in; (network)]
+//                                    s: init request ("PSC2", the bundle in
 //                                    binary form), close ----------------->  decodes the request: released
 //                                    writes shim.json                         setsid, umask 0
 //                                    {shimPid, pid, startedAt}                mounts rootfs-mounts.json onto rootfs,
 //                                    blocks reading e                         proc, dev, devpts, shm, mqueue, sys,
-//                                                                             config mounts, device nodes
+//                                                                             (unshares its cgroup namespace first)
+//                                                                             cgroup fs, config mounts, device nodes
 //                                                                             sethostname, lo up, pivot_root
-//                                                                             fds >= 3 close-on-exec
-//                                                                             setgroups/setgid/setuid, chdir cwd
-//                                                                             resolve args[0] in PATH
-//                                                                             reset ignored signals, empty mask
+//                                                                             read-only and masked paths
+//                                                                             fds >= 3 close-on-exec, rlimits,
+//                                                                             no_new_privs, bounding set, keepcaps,
+//                                                                             setgroups/setgid/setuid, capset,
+//                                                                             chdir cwd (checked), resolve args[0]
+//                                                                             seccomp filter, reset ignored signals,
+//                                                                             empty mask
 //                                                       on failure  <------  e: "<125|126|127> <message>", exit
 //                                                       on success  <------  execve: e closes (CLOEXEC), EOF
 //   reads stdout/stderr, <---------------------------------------------------  payload, PID 1, runs
 //   writes stdin (close = EOF)
-//                                    waitid(WNOWAIT): exit code or signal
-//                                    Process.WaitForExit (the runtime reaps)
+//                                    waitpid: exit code or signal
+//                                    reads the OOM count, removes the cgroup
 //                                    writes exit.json
-//                                    {exitCode, signal, error, finishedAt}
+//                                    {exitCode, signal, oomKilled, error, …}
 //   WaitForExitAsync: shim exits <-- exits with the container's code
 //   -> reads exit.json               (error text also on stderr, "psc-shim: ")
 //
 // End of file on s without a request (stage 1 died or gave up) makes stage 2 exit.
 // Signals: SIGTERM, SIGINT and SIGHUP sent to stage 1 go to the container's init. RunningContainer.Kill sends
 // SIGKILL to the init (pid from shim.json), or to stage 1 if the init is not recorded yet; stage 2 dies with
-// stage 1 through PDEATHSIG. Nothing here ever waitpid()s a child that System.Diagnostics.Process started.
+// stage 1 through PDEATHSIG. psc-shim never uses System.Diagnostics.Process, so its waitpid races nobody.
 
 using PSContainer.Runtime.Errors;
 using ShimProcess = System.Diagnostics.Process;

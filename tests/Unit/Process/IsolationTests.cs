@@ -194,6 +194,16 @@ public sealed class IsolationTests : IDisposable
         Assert.Equal(5, result.Status.ExitCode);
     }
 
+    /// <summary>The command the init starts gets what an exec'd one gets: no ignored or blocked signal.</summary>
+    [Fact]
+    public void AsInitTheCommandStartsWithACleanSignalState()
+    {
+        RuntimeSpec spec = Spec("grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status");
+        spec = spec with { Annotations = new Dictionary<string, string> { [SpecBuilder.InitAnnotation] = "true" } };
+
+        Assert.Equal("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n", (await(spec)).Stdout);
+    }
+
     [Fact]
     public async Task AsInitTheShimForwardsSignalsToTheCommand()
     {
