@@ -285,6 +285,29 @@ public sealed class IsolationTests : IDisposable
         }
     }
 
+    /// <summary>Namespaces with a path are joined, not created: here this test process's own UTS and network ones.</summary>
+    [Fact]
+    public void NamespacesNamedByPathAreJoined()
+    {
+        string self = "/proc/" + Environment.ProcessId + "/ns/";
+        RuntimeSpec spec = Spec("sh", "-c", "hostname; ls /sys/class/net");
+        spec = spec with
+        {
+            Linux = spec.Linux with
+            {
+                Namespaces = [new() { Type = "pid" }, new() { Type = "mount" }, new() { Type = "ipc" }, new() { Type = "uts", Path = self + "uts" }, new() { Type = "network", Path = self + "net" }],
+            },
+        };
+
+        RunResult result = await(spec);
+
+        string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(result.Status.ExitCode == 0, result.Stderr + result.Status.Error);
+        Assert.Equal(System.Net.Dns.GetHostName(), lines[0]); // joined, so the config's hostname was not set on the host's
+        Assert.Equal(Directory.GetFileSystemEntries("/sys/class/net").Select(Path.GetFileName).Order(), lines[1..].Order());
+        Assert.Equal(System.Net.Dns.GetHostName(), Environment.MachineName);
+    }
+
     private static SeccompSpec BlockingRule(params string[] names) => new()
     {
         DefaultAction = "SCMP_ACT_ALLOW",
