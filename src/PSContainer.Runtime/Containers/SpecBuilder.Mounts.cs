@@ -74,9 +74,9 @@ public static partial class SpecBuilder
         string? source = parts.Length >= 2 ? parts[0] : null;
         string destination = parts.Length >= 2 ? parts[1] : parts[0];
         string[] words = parts.Length == 3 ? parts[2].Split(',') : [];
-        foreach (string word in words.Where(w => !VolumeOptionWords.Contains(w)))
+        if (words.FirstOrDefault(w => !VolumeOptionWords.Contains(w)) is { } unknown)
         {
-            throw InvalidVolume(text, $"unknown option \"{word}\"");
+            throw InvalidVolume(text, $"unknown option \"{unknown}\"");
         }
 
         ValidateDestination(destination, text);
