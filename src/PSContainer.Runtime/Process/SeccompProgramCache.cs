@@ -13,16 +13,19 @@ namespace PSContainer.Runtime.Process;
 /// linux.seccomp compiled ahead of time. libseccomp takes 10–20 ms to turn docker's profile into BPF and parsing the
 /// profile's JSON a few more — together more than the rest of a container's start — so the engine compiles it when
 /// the container is created (once per process for each distinct filter) and leaves the program beside config.json
-/// as <c>seccomp.bpf</c>. The file starts with the SHA-256 of the linux.seccomp member exactly as config.json holds
-/// it: psc-shim uses the program only when that hash matches the config it is running (and then does not even
-/// parse the member), so an edited config.json is compiled afresh and never runs with a stale filter.
+/// as <c>seccomp.bpf</c>. The file starts with the linux.seccomp member exactly as config.json holds it: psc-shim uses
+/// the program only when those bytes are config.json's (and then does not even parse the member), so an edited
+/// config.json is compiled afresh and never runs with a stale filter. A byte comparison, not a hash: a 16 KB
+/// compare costs nothing, while hashing in the shim would load OpenSSL (about 5 ms of every start).
 /// </summary>
-/// <remarks>File layout: 32-byte SHA-256, 4-byte little-endian program length, the program, then linux.seccomp.flags as UTF-8 lines.</remarks>
+/// <remarks>
+/// File layout: 4-byte little-endian length and the member's JSON bytes, 4-byte length and the program, then
+/// linux.seccomp.flags as UTF-8 lines.
+/// </remarks>
 public static class SeccompProgramCache
 {
     public const string FileName = "seccomp.bpf";
 
-    private const int HashLength = 32;
     private static readonly ConcurrentDictionary<string, byte[]> Programs = new(StringComparer.Ordinal);
 
     /// <summary>Writes seccomp.bpf for a spec about to be written to a bundle (nothing when it has no filter).</summary>
@@ -36,10 +39,11 @@ public static class SeccompProgramCache
         // The same bytes Bundle.Create writes: the source-generated serializer is deterministic.
         byte[] config = JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec);
         (int start, int length) = SeccompSection.Find(config) ?? throw new InvalidOperationException("linux.seccomp vanished from its own serialization");
-        byte[] hash = SHA256.HashData(config.AsSpan(start, length));
-        byte[] program = Programs.GetOrAdd(Convert.ToHexString(hash), _ => SeccompFilter.Compile(seccomp));
+        ReadOnlySpan<byte> member = config.AsSpan(start, length);
+        byte[] program = Programs.GetOrAdd(Convert.ToHexString(SHA256.HashData(member)), _ => SeccompFilter.Compile(seccomp));
         using MemoryStream file = new();
-        file.Write(hash);
+        file.Write(BitConverter.GetBytes(length));
+        file.Write(member);
         file.Write(BitConverter.GetBytes(program.Length));
         file.Write(program);
         file.Write(Encoding.UTF8.GetBytes(string.Join('\n', seccomp.Flags ?? [])));
@@ -69,7 +73,7 @@ public static class SeccompProgramCache
             return Bundle.Load(bundleDirectory, config);
         }
 
-        if (TryReadPrecompiled(bundleDirectory, SHA256.HashData(config.AsSpan(start, length)), out program, out string[] flags))
+        if (TryReadPrecompiled(bundleDirectory, config.AsSpan(start, length), out program, out string[] flags))
         {
             byte[] withoutFilter = [.. config.AsSpan(0, start), .. "null"u8, .. config.AsSpan(start + length)];
             Bundle bundle = Bundle.Load(bundleDirectory, withoutFilter);
@@ -82,7 +86,7 @@ public static class SeccompProgramCache
         return full;
     }
 
-    private static bool TryReadPrecompiled(string bundleDirectory, byte[] hash, out byte[]? program, out string[] flags)
+    private static bool TryReadPrecompiled(string bundleDirectory, ReadOnlySpan<byte> member, out byte[]? program, out string[] flags)
     {
         program = null;
         flags = [];
@@ -96,20 +100,22 @@ public static class SeccompProgramCache
             return false;
         }
 
-        if (file.Length < HashLength + 4 || !file.AsSpan(0, HashLength).SequenceEqual(hash))
+        // [length][member][length][program][flags], every length checked against what is left.
+        if (file.Length < 4 || BitConverter.ToInt32(file, 0) != member.Length || file.Length < 8 + member.Length ||
+            !file.AsSpan(4, member.Length).SequenceEqual(member))
         {
             return false;
         }
 
-        int length = BitConverter.ToInt32(file, HashLength);
-        int flagsStart = HashLength + 4 + length;
-        if (length <= 0 || flagsStart > file.Length)
+        int programStart = 8 + member.Length;
+        int length = BitConverter.ToInt32(file, programStart - 4);
+        if (length <= 0 || length > file.Length - programStart)
         {
             return false;
         }
 
-        program = file[(HashLength + 4)..flagsStart];
-        string text = Encoding.UTF8.GetString(file, flagsStart, file.Length - flagsStart);
+        program = file[programStart..(programStart + length)];
+        string text = Encoding.UTF8.GetString(file, programStart + length, file.Length - programStart - length);
         flags = text.Length == 0 ? [] : text.Split('\n');
         return true;
     }

@@ -109,9 +109,10 @@ public sealed class IsolationTests : IDisposable
         // A cache file for the mkdir filter whose program is the rmdir filter's: the shim must run what the file holds.
         SeccompProgramCache.WriteTo(_container.BundleDirectory, blocksMkdir);
         byte[] file = File.ReadAllBytes(Path.Combine(_container.BundleDirectory, SeccompProgramCache.FileName));
+        int memberEnd = 4 + BitConverter.ToInt32(file, 0);
         byte[] other = SeccompFilter.Compile(blocksRmdir.Linux.Seccomp!);
         File.WriteAllBytes(Path.Combine(_container.BundleDirectory, SeccompProgramCache.FileName),
-            [.. file.AsSpan(0, 32), .. BitConverter.GetBytes(other.Length), .. other]);
+            [.. file.AsSpan(0, memberEnd), .. BitConverter.GetBytes(other.Length), .. other]);
         RunResult cached = await(blocksMkdir);
 
         // The same file with a config it was not made for (its filter differs in one number): compiled afresh from
