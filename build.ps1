@@ -6,7 +6,8 @@ One entry point for people and CI.
   Build  lays out out/module: PSContainer.dll, its dependencies, psc-shim and the formats file.
   Test   Build, then xunit (tests/Unit) and Pester (tests/Pester); the last line is "N passed, M failed".
   Demo   Build, then demo/Invoke-Demo.ps1: `docker run hello-world`, offline, with PSContainer.
-  Bench  Not built yet.
+  Bench  Build, then bench/Invoke-Bench.ps1: PSContainer next to podman, runc, skopeo and umoci in one run;
+         the table goes to bench/results/latest.md. -Quick for a short pass.
   Clean  Removes out/ and every bin/ and obj/.
 Run it as `dotnet pwsh ./build.ps1 <Task>` after `dotnet tool restore`.
 #>
@@ -15,7 +16,7 @@ param(
     [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
     [string]$Task = 'Build',
 
-    # Test: leave out tests tagged Slow (Pester -Tag Slow, xunit [Trait("Category", "Slow")]).
+    # Test: leave out tests tagged Slow (Pester -Tag Slow, xunit [Trait("Category", "Slow")]). Bench: fewer rounds.
     [switch]$Quick
 )
 
@@ -28,6 +29,8 @@ $RepoRoot = $PSScriptRoot
 $OutDir = Join-Path $RepoRoot 'out'
 $ModuleDir = Join-Path $OutDir 'module'
 $Prerequisites = 'docker-registry', 'skopeo', 'umoci', 'busybox-static', 'gcc', 'libc6-dev', 'clang', 'zlib1g-dev', 'jq'
+# The peers the benchmarks measure against, and what builds their fixtures.
+$BenchPrerequisites = 'podman', 'runc', 'conmon', 'hyperfine', 'debootstrap', 'curl', 'python3'
 
 # Generous but bounded: CI gives a run 90 minutes and a stuck test must not eat them.
 $UnitTimeout = [TimeSpan]::FromMinutes(8)
@@ -66,12 +69,13 @@ function Invoke-Child {
 }
 
 function Install-Prerequisites {
-    $missing = @($Prerequisites | Where-Object {
+    param([string[]]$Packages = $Prerequisites)
+    $missing = @($Packages | Where-Object {
         & dpkg -s $_ *> $null
         $LASTEXITCODE -ne 0
     })
     if ($missing.Count -eq 0) {
-        Write-Step "Prerequisites: nothing to install ($($Prerequisites -join ', ') present)"
+        Write-Step "Prerequisites: nothing to install ($($Packages -join ', ') present)"
         return
     }
     Write-Step "Installing: $($missing -join ', ')"
@@ -187,7 +191,13 @@ function Invoke-Demo {
 }
 
 function Invoke-Bench {
-    Write-Host 'Benchmarks are not built yet (bench/ is still to come).'
+    Install-Prerequisites -Packages ($Prerequisites + $BenchPrerequisites)
+    Invoke-Build
+    # A fresh pwsh, like the tests: the module measured is the one just built.
+    $benchArgs = @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'bench/Invoke-Bench.ps1'))
+    if ($Quick) { $benchArgs += '-Quick' }
+    & dotnet @benchArgs
+    if ($LASTEXITCODE -ne 0) { throw "bench/Invoke-Bench.ps1 failed with exit code $LASTEXITCODE" }
 }
 
 function Invoke-Clean {
