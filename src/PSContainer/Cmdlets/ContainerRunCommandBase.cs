@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSContainer.Runtime.Containers;
+using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Images;
 using PSContainer.Runtime.Reference;
 
@@ -16,13 +17,16 @@ namespace PSContainer.Commands.Cmdlets;
 /// </remarks>
 public abstract class ContainerRunCommandBase : ContainerCmdletBase
 {
+    /// <summary>The parameter set of everything that describes a new container (Start-Container has a second one).</summary>
+    protected const string RunSet = "Run";
+
     /// <summary>The image to run: name[:tag], name@digest or an image id.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = RunSet)]
     [ValidateNotNullOrEmpty]
     public string Image { get; set; } = "";
 
     /// <summary>The command and its arguments; replaces the image's Cmd.</summary>
-    [Parameter(Position = 1, ValueFromRemainingArguments = true)]
+    [Parameter(Position = 1, ValueFromRemainingArguments = true, ParameterSetName = RunSet)]
     [Alias("Args")]
     public string[]? ArgumentList { get; set; }
 
@@ -57,6 +61,23 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
     [Parameter]
     public string? Platform { get; set; }
 
+    // ---- Lifecycle options (the container's life rather than its isolation) ----
+
+    /// <summary>Removes the container once it has exited (docker's --rm), attached or detached.</summary>
+    [Parameter]
+    [Alias("Rm")]
+    public SwitchParameter Remove { get; set; }
+
+    /// <summary>When to pull the image: Missing (default) pulls it if the store lacks it, Always pulls, Never fails instead.</summary>
+    [Parameter]
+    public PullPolicy Pull { get; set; } = PullPolicy.Missing;
+
+    /// <summary>Labels for the container, as a hashtable; Get-Container -Label filters on them.</summary>
+    [Parameter]
+    public Hashtable? Label { get; set; }
+
+    // ---- end of lifecycle options ----
+
     protected RunOptions Options() => new()
     {
         Name = Name,
@@ -66,18 +87,28 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
         WorkingDirectory = WorkingDirectory,
         Hostname = Hostname,
         User = User,
+        Labels = Label?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
+        AutoRemove = Remove,
     };
 
-    /// <summary>The image from the store; pulled first (with docker's status lines) when it is missing.</summary>
+    /// <summary>The image from the store, pulled first (with docker's status lines) as -Pull says: when missing, always, or never.</summary>
     protected ContainerImage FindOrPull()
     {
-        var image = Engine.Images.Find(Image);
+        var image = Pull == PullPolicy.Always ? null : Engine.Images.Find(Image);
         if (image is not null)
         {
             return image;
         }
         var reference = ImageReference.Parse(Image);
-        ImagePull.Status(this, $"Unable to find image '{reference.ToFamiliarString()}' locally");
+        if (Pull == PullPolicy.Never)
+        {
+            throw ContainerRuntimeException.NotFound("ImageNotFoundLocally",
+                $"image {reference.ToFamiliarString()}: not in the local store, and -Pull Never forbids pulling it", Image);
+        }
+        if (Pull == PullPolicy.Missing)
+        {
+            ImagePull.Status(this, $"Unable to find image '{reference.ToFamiliarString()}' locally");
+        }
         var platform = Platform is null ? null : Runtime.Reference.Platform.Parse(Platform);
         return ImagePull.Pull(this, Engine, reference, platform, quiet: false, CancellationToken);
     }

@@ -10,9 +10,24 @@ namespace PSContainer.Commands.Progress;
 /// </summary>
 internal sealed class PipelinePump
 {
-    private readonly BlockingCollection<Action> _actions = new();
+    private readonly BlockingCollection<Action> _actions;
 
-    /// <summary>Queues an action for the pipeline thread. Safe from any thread.</summary>
+    /// <summary>An unbounded pump: posting never waits (progress events, which are few).</summary>
+    public PipelinePump()
+    {
+        _actions = new BlockingCollection<Action>();
+    }
+
+    /// <summary>
+    /// A pump that holds at most <paramref name="capacity"/> actions: a producer faster than the pipeline (a
+    /// container's output, a log) waits in <see cref="Post"/> instead of piling everything up in memory.
+    /// </summary>
+    public PipelinePump(int capacity)
+    {
+        _actions = new BlockingCollection<Action>(capacity);
+    }
+
+    /// <summary>Queues an action for the pipeline thread. Safe from any thread; waits while a bounded pump is full.</summary>
     public void Post(Action action)
     {
         try
