@@ -20,8 +20,11 @@ public sealed record Container
 
     public required ContainerStatus Status { get; init; }
 
-    /// <summary>The exit code once the container has exited: its own, 128+n when killed by signal n, 125–127 when it could not start.</summary>
-    public required int? ExitCode { get; init; }
+    /// <summary>
+    /// The exit code of its last run: its own, 128+n when killed by signal n, 125–127 when it could not start. 0 while
+    /// it has not exited (docker's State.ExitCode), so <c>Where-Object ExitCode -ne 0</c> selects the failed ones.
+    /// </summary>
+    public required int ExitCode { get; init; }
 
     /// <summary>Why the container could not start, when it could not.</summary>
     public required string? Error { get; init; }

@@ -33,7 +33,7 @@ public sealed partial class ContainerService
             switch (current.Status)
             {
                 case ContainerStatus.Exited:
-                    return current.ExitCode ?? 0;
+                    return current.ExitCode;
                 case ContainerStatus.Removing:
                     ContainerTransitions.Check(current, ContainerStatus.Exited);
                     break;
@@ -51,7 +51,7 @@ public sealed partial class ContainerService
                         }
                         if (current.Status == ContainerStatus.Exited)
                         {
-                            return current.ExitCode ?? 0;
+                            return current.ExitCode;
                         }
                     }
                     delay = 10;

@@ -200,7 +200,7 @@ public sealed partial class ContainerStore
             Command = record.Command,
             Created = record.Created,
             Status = state.Status,
-            ExitCode = state.ExitCode,
+            ExitCode = state.Status == ContainerStatus.Exited ? state.ExitCode ?? 0 : 0,
             Error = state.Error,
             Pid = running ? state.Pid : null,
             MonitorPid = running ? state.Shim?.ShimPid : null,

@@ -12,6 +12,8 @@ namespace PSContainer.Commands.Cmdlets;
 /// cmdlet that creates one, and the image lookup that pulls a missing image.
 /// </summary>
 /// <remarks>
+/// Every parameter but -Name belongs to <see cref="RunSet"/>: Start-Container's other parameter set (existing
+/// containers) takes none of them, and refuses any that is bound anyway.
 /// No parameter or alias here may start with "c": PowerShell matches parameter-name prefixes, and
 /// <c>Start-Container busybox sh -c '…'</c> must hand <c>-c</c> to the container, not bind it here.
 /// </remarks>
@@ -36,44 +38,44 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
     public string? Name { get; set; }
 
     /// <summary>Replaces the image's entrypoint.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public string[]? Entrypoint { get; set; }
 
     /// <summary>Environment variables to set, as a hashtable.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     [Alias("Env")]
     public Hashtable? Environment { get; set; }
 
     /// <summary>The working directory inside the container.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     [Alias("Workdir")]
     public string? WorkingDirectory { get; set; }
 
     /// <summary>The container's hostname (default: the first 12 digits of its id).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public string? Hostname { get; set; }
 
     /// <summary>uid[:gid] to run as.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public string? User { get; set; }
 
     /// <summary>The platform to pull when the image is missing, as os/arch[/variant].</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public string? Platform { get; set; }
 
     // ---- Lifecycle options (the container's life rather than its isolation) ----
 
     /// <summary>Removes the container once it has exited (docker's --rm), attached or detached.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     [Alias("Rm")]
     public SwitchParameter Remove { get; set; }
 
     /// <summary>When to pull the image: Missing (default) pulls it if the store lacks it, Always pulls, Never fails instead.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public PullPolicy Pull { get; set; } = PullPolicy.Missing;
 
     /// <summary>Labels for the container, as a hashtable; Get-Container -Label filters on them.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public Hashtable? Label { get; set; }
 
     // ---- end of lifecycle options ----

@@ -133,7 +133,7 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         {
             Container given => given,
             null when Name is not null => Find(Name),
-            null => throw new PSArgumentException("Give an image to run a new container, or -Name (or Container objects from the pipeline) to start existing ones."),
+            null => NothingToStart(),
             var other => Find(other.ToString()!),
         };
         if (container is null)
@@ -161,6 +161,14 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         {
             WriteEngineError(e, container.Name);
         }
+    }
+
+    private Container? NothingToStart()
+    {
+        ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+            "Give an image to run a new container, or -Name (or Container objects from the pipeline) to start existing ones."),
+            "ContainerOrImageRequired", ErrorCategory.InvalidArgument, null));
+        return null;
     }
 
     /// <summary>Starts detached; a command that cannot run is an error (with docker's exit code in $LASTEXITCODE).</summary>
