@@ -25,7 +25,7 @@ internal sealed class LogRelay : IDisposable
     private readonly PipeStream[] _pipes;
     private readonly SafeFd? _log;
     private readonly JsonLogWriter _writer = new();
-    private readonly ArrayBufferWriter<byte> _entries = new(ChunkSize * 2);
+    private readonly ArrayBufferWriter<byte> _entries = new();
     private readonly bool[] _passThrough = [true, true];
     private bool _logFailed;
 
@@ -63,7 +63,8 @@ internal sealed class LogRelay : IDisposable
     {
         Span<int> fds = [Fd(0), Fd(1), init is null ? -1 : init.Fd];
         Span<short> ready = stackalloc short[3];
-        byte[] buffer = new byte[ChunkSize];
+        // Uninitialized: its pages are touched only by what the container writes (see JsonLogWriter's fields).
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(ChunkSize);
         bool exited = init is null;
         while (fds[0] >= 0 || fds[1] >= 0)
         {

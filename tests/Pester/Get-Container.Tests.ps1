@@ -67,13 +67,12 @@ Describe 'Get-Container' {
         $err[0].FullyQualifiedErrorId | Should -Match '^ContainerNotFound'
     }
 
-    It 'sees containers another pwsh started, and what it did to them' {
-        $name = 'from-elsewhere'
-        $lines = @(Invoke-TestPwsh "Import-Module '$PSScriptRoot/../../PSContainer.psd1'; `$c = Start-Container '$busybox' -Detach -Name $name sleep 600; `$c.Pid")
-        $other = Get-Container $name
-        $other.Status | Should -Be 'Running'
-        $other.Pid | Should -Be ([int]$lines[-1])
-        Remove-Container $name -Force
+    It 'completes container names, from the local store, for the cmdlets that take them' {
+        foreach ($line in 'Stop-Container up-', 'Get-Container -Name up-', 'Remove-Container -Name up-') {
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('up-run')
+        }
+        $line = 'Get-ContainerLog ok'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('ok-run')
     }
 
     It 'shows an exited container whose monitor was killed as exited, and the store stays usable' {

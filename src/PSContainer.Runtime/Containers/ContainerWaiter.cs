@@ -48,13 +48,22 @@ internal static class ContainerWaiter
         return true;
     }
 
-    /// <summary>Waits for the monitor process of <paramref name="shim"/> to be gone (not even a zombie).</summary>
+    /// <summary>
+    /// Waits for the monitor process of <paramref name="shim"/> to exit, and then, for a moment, for its parent to
+    /// reap it (the pwsh that started it, whose runtime reaps its children at once; or init if that pwsh is gone),
+    /// so that not even a zombie is left when a removal returns. A parent that never reaps is not waited for.
+    /// </summary>
     public static async Task WaitForMonitorExitAsync(ShimState shim, CancellationToken cancellationToken)
     {
         using ProcessHandle? monitor = ProcessHandle.Open(shim.ShimPid, shim.ShimStartTime);
-        if (monitor is not null)
+        if (monitor is null)
         {
-            await monitor.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await monitor.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        for (int i = 0; i < 200 && ProcStat.Read(shim.ShimPid) is { } zombie && zombie.StartTime == shim.ShimStartTime; i++)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -22,7 +22,9 @@ public sealed class JsonLogWriter
     public const int MaxEntryBytes = 16 * 1024;
 
     private static readonly byte[] Hex = "0123456789abcdef"u8.ToArray();
-    private readonly byte[][] _pending = [new byte[MaxEntryBytes], new byte[MaxEntryBytes]];
+    // Allocated on first use, uninitialized: on psc-shim's start path, every page of fresh memory costs (the
+    // machine's first touch is slow), and a container that writes nothing should pay for none of it.
+    private readonly byte[]?[] _pending = new byte[]?[2];
     private readonly int[] _pendingLength = new int[2];
 
     /// <summary>
@@ -31,7 +33,7 @@ public sealed class JsonLogWriter
     /// </summary>
     public void Append(LogStream stream, ReadOnlySpan<byte> chunk, DateTime utcNow, IBufferWriter<byte> output)
     {
-        byte[] pending = _pending[(int)stream];
+        byte[] pending = _pending[(int)stream] ??= GC.AllocateUninitializedArray<byte>(MaxEntryBytes);
         ref int length = ref _pendingLength[(int)stream];
         while (!chunk.IsEmpty)
         {
@@ -74,7 +76,7 @@ public sealed class JsonLogWriter
         ref int length = ref _pendingLength[(int)stream];
         if (length > 0)
         {
-            WriteEntry(stream, _pending[(int)stream].AsSpan(0, length), utcNow, output);
+            WriteEntry(stream, _pending[(int)stream]!.AsSpan(0, length), utcNow, output);
             length = 0;
         }
     }

@@ -44,6 +44,18 @@ internal static class ContainerAttach
         }
     }
 
+    /// <summary>The container as it ended; for one removed meanwhile (-Remove), as it was, with how it ended.</summary>
+    public static Container AsEnded(ContainerEngine engine, Container container, ExitStatus status) =>
+        engine.Containers.Find(container.Id) ?? container with
+        {
+            Status = ContainerStatus.Exited,
+            ExitCode = status.ExitCode,
+            Error = status.Error,
+            FinishedAt = status.FinishedAt,
+            Pid = null,
+            MonitorPid = null,
+        };
+
     public static void SetExitCode(PSCmdlet cmdlet, int code) => cmdlet.SessionState.PSVariable.Set("global:LASTEXITCODE", code);
 
     private static async Task FeedInputAsync(RunningContainer running, string? input)

@@ -123,7 +123,7 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         ContainerAttach.Report(this, container, status);
         if (PassThru)
         {
-            WriteObject(Engine.Containers.Find(container.Id) ?? container);
+            WriteObject(ContainerAttach.AsEnded(Engine, container, status));
         }
     }
 
@@ -154,7 +154,7 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
             ContainerAttach.Report(this, container, status);
             if (PassThru)
             {
-                WriteObject(Engine.Containers.Find(container.Id) ?? container);
+                WriteObject(ContainerAttach.AsEnded(Engine, container, status));
             }
         }
         catch (Exception e) when (e is not PipelineStoppedException)
