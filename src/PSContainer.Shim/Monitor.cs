@@ -88,7 +88,7 @@ internal static class Monitor
 
         // Stage 2 is blocked on the sync pipe, so it is surely alive here: its start time names it from now on,
         // and its pidfd tells the relay when it has exited.
-        ulong initStartTime = ProcStat.Read(init.Id)?.StartTime ?? 0;
+        ulong initStartTime = ProcessIdentity.Read(init.Id)?.StartTime ?? 0;
         using ProcessHandle? initHandle = ProcessHandle.Open(init.Id, initStartTime);
         try
         {
@@ -120,7 +120,7 @@ internal static class Monitor
         new ShimState
         {
             ShimPid = Environment.ProcessId,
-            ShimStartTime = ProcStat.Read(Environment.ProcessId)?.StartTime ?? 0,
+            ShimStartTime = ProcessIdentity.Read(Environment.ProcessId)?.StartTime ?? 0,
             Pid = init.Id,
             PidStartTime = initStartTime,
             StartedAt = startedAt,

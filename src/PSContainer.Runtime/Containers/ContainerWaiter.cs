@@ -61,7 +61,7 @@ internal static class ContainerWaiter
             return;
         }
         await monitor.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        for (int i = 0; i < 200 && ProcStat.Read(shim.ShimPid) is { } zombie && zombie.StartTime == shim.ShimStartTime; i++)
+        for (int i = 0; i < 200 && ProcessIdentity.Read(shim.ShimPid) is { } zombie && zombie.StartTime == shim.ShimStartTime; i++)
         {
             await Task.Delay(5, cancellationToken).ConfigureAwait(false);
         }

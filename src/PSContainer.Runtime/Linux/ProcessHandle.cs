@@ -44,7 +44,7 @@ public sealed unsafe class ProcessHandle : IDisposable
 
         SafeFd handle = new(fd);
         // Checked after the open: if the pid was reused before it, the start time tells.
-        if (!ProcStat.IsSameAndAlive(pid, startTime))
+        if (!ProcessIdentity.IsSameAndAlive(pid, startTime))
         {
             handle.Dispose();
             return null;

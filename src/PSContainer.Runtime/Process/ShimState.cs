@@ -8,7 +8,7 @@ namespace PSContainer.Runtime.Process;
 /// <summary>
 /// shim.json: who is running a container. Written by psc-shim stage 1 once stage 2 has started. Each pid comes with
 /// its start time from /proc/&lt;pid&gt;/stat (clock ticks after boot), so that a reader can tell the recorded process
-/// from a later one that was given the same pid (see <see cref="Linux.ProcStat"/>).
+/// from a later one that was given the same pid (see <see cref="Linux.ProcessIdentity"/>).
 /// </summary>
 public sealed record ShimState
 {
@@ -32,10 +32,10 @@ public sealed record ShimState
     public DateTimeOffset StartedAt { get; set; }
 
     /// <summary>True while the monitor that wrote this record is alive (not a zombie, not a reused pid).</summary>
-    public bool IsShimAlive => ProcStat.IsSameAndAlive(ShimPid, ShimStartTime);
+    public bool IsShimAlive => ProcessIdentity.IsSameAndAlive(ShimPid, ShimStartTime);
 
     /// <summary>True while the container's init that this record names is alive.</summary>
-    public bool IsInitAlive => ProcStat.IsSameAndAlive(Pid, PidStartTime);
+    public bool IsInitAlive => ProcessIdentity.IsSameAndAlive(Pid, PidStartTime);
 
     public void WriteTo(string bundleDirectory) =>
         AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ShimStateFile),

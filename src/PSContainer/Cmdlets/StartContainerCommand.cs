@@ -113,6 +113,10 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
 
         if (Detach)
         {
+            if (_hasInput)
+            {
+                WriteWarning("-Detach: the container's stdin is /dev/null; the pipeline input is not passed to it.");
+            }
             if (StartDetached(container) is { } started)
             {
                 WriteObject(started);

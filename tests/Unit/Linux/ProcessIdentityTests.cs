@@ -3,21 +3,21 @@ using Xunit;
 
 namespace PSContainer.Tests.Linux;
 
-public sealed class ProcStatTests
+public sealed class ProcessIdentityTests
 {
     [Fact]
     public void ReadsThisProcessAsAliveWithAStableStartTime()
     {
         int pid = Environment.ProcessId;
-        ProcStat? first = ProcStat.Read(pid);
-        ProcStat? second = ProcStat.Read(pid);
+        ProcessIdentity? first = ProcessIdentity.Read(pid);
+        ProcessIdentity? second = ProcessIdentity.Read(pid);
 
         Assert.NotNull(first);
         Assert.True(first.Value.IsAlive);
         Assert.True(first.Value.StartTime > 0);
         Assert.Equal(first.Value.StartTime, second!.Value.StartTime);
-        Assert.True(ProcStat.IsSameAndAlive(pid, first.Value.StartTime));
-        Assert.False(ProcStat.IsSameAndAlive(pid, first.Value.StartTime + 1), "another start time is another process");
+        Assert.True(ProcessIdentity.IsSameAndAlive(pid, first.Value.StartTime));
+        Assert.False(ProcessIdentity.IsSameAndAlive(pid, first.Value.StartTime + 1), "another start time is another process");
     }
 
     [Fact]
@@ -27,16 +27,16 @@ public sealed class ProcStatTests
         // cutime cstime priority nice threads itrealvalue starttime ...
         const string line = "42 (we (ird) name) Z 1 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 987654 0 0";
 
-        ProcStat? stat = ProcStat.Parse(42, line);
+        ProcessIdentity? stat = ProcessIdentity.Parse(42, line);
 
-        Assert.Equal(new ProcStat(42, 'Z', 987654), stat);
+        Assert.Equal(new ProcessIdentity(42, 'Z', 987654), stat);
         Assert.False(stat!.Value.IsAlive);
     }
 
     [Fact]
     public void AProcessThatDoesNotExistIsNull()
     {
-        Assert.Null(ProcStat.Read(int.MaxValue));
+        Assert.Null(ProcessIdentity.Read(int.MaxValue));
         Assert.Null(ProcessHandle.Open(int.MaxValue, 1));
     }
 
@@ -44,7 +44,7 @@ public sealed class ProcStatTests
     public async Task AProcessHandleSeesItsProcessExitAndRefusesAnotherStartTime()
     {
         using var child = System.Diagnostics.Process.Start("sleep", "30");
-        ulong start = ProcStat.Read(child.Id)!.Value.StartTime;
+        ulong start = ProcessIdentity.Read(child.Id)!.Value.StartTime;
         Assert.Null(ProcessHandle.Open(child.Id, start + 1));
         using ProcessHandle handle = ProcessHandle.Open(child.Id, start)!;
         Assert.False(handle.HasExited);

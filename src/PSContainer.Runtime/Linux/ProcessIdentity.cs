@@ -3,18 +3,18 @@ using System.Globalization;
 namespace PSContainer.Runtime.Linux;
 
 /// <summary>
-/// What /proc/&lt;pid&gt;/stat says about a process: its state letter and its start time (clock ticks after boot).
+/// Who a pid is: what /proc/&lt;pid&gt;/stat says about its state letter and its start time (clock ticks after boot).
 /// A pid alone does not name a process for long — the kernel reuses pids — but a pid together with its start time
 /// does (runc's InitProcessStartTime): a recorded (pid, start time) pair that no longer matches means the process
 /// it named is gone, whoever holds the pid now.
 /// </summary>
-public readonly record struct ProcStat(int Pid, char State, ulong StartTime)
+public readonly record struct ProcessIdentity(int Pid, char State, ulong StartTime)
 {
     /// <summary>False for a zombie (Z) or a dead task (X): it has exited, only its entry is left.</summary>
     public bool IsAlive => State is not ('Z' or 'X');
 
     /// <summary>Reads /proc/&lt;pid&gt;/stat; null when there is no such process.</summary>
-    public static ProcStat? Read(int pid)
+    public static ProcessIdentity? Read(int pid)
     {
         if (pid <= 0)
         {
@@ -38,7 +38,7 @@ public readonly record struct ProcStat(int Pid, char State, ulong StartTime)
     /// Parses a stat line. The command name (field 2) is in parentheses and may itself contain spaces and
     /// parentheses, so the fields are counted from the last ')': state is field 3, starttime field 22.
     /// </summary>
-    public static ProcStat? Parse(int pid, string text)
+    public static ProcessIdentity? Parse(int pid, string text)
     {
         int close = text.LastIndexOf(')');
         if (close < 0 || close + 2 >= text.Length)
@@ -54,23 +54,7 @@ public readonly record struct ProcStat(int Pid, char State, ulong StartTime)
             return null;
         }
 
-        return new ProcStat(pid, fields[0][0], start);
-    }
-
-    /// <summary>The command name (field 2, at most 15 bytes), or null when there is no such process.</summary>
-    public static string? ReadName(int pid)
-    {
-        try
-        {
-            string text = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
-            int open = text.IndexOf('(');
-            int close = text.LastIndexOf(')');
-            return open >= 0 && close > open ? text[(open + 1)..close] : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        return new ProcessIdentity(pid, fields[0][0], start);
     }
 
     /// <summary>True when <paramref name="pid"/> is alive and still the process that started at <paramref name="startTime"/>.</summary>
