@@ -145,8 +145,9 @@ public static class JsonLogReader
             return null;
         }
 
+        // A line's end is "\n" or "\r\n", as for StreamReader.ReadLine (what an attached run shows).
         bool complete = log.EndsWith('\n');
-        string line = complete ? log[..^1] : log;
+        string line = !complete ? log : log.EndsWith("\r\n", StringComparison.Ordinal) ? log[..^2] : log[..^1];
         return (new LogEntry(when, stream == "stderr" ? LogStream.Stderr : LogStream.Stdout, line), complete);
     }
 

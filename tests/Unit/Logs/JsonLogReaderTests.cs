@@ -104,6 +104,14 @@ public sealed class JsonLogReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task ACarriageReturnBeforeTheNewlineEndsTheLineToo()
+    {
+        Append(T0, LogStream.Stdout, "dos\r\nunix\n");
+
+        Assert.Equal(["dos", "unix"], (await ReadAsync(new LogReadOptions())).Select(e => e.Line));
+    }
+
+    [Fact]
     public async Task AMissingLogIsEmpty()
     {
         Assert.Empty(await ReadAsync(new LogReadOptions()));
