@@ -67,6 +67,12 @@ Describe 'Get-ContainerLog' {
         $seen | Should -Be @('first', 'last')
     }
 
+    It 'stops following when the pipeline has what it wants' {
+        $c = Start-Container $busybox -Detach -Name chatty sh -c 'while :; do echo more; sleep 0.05; done'
+        Get-ContainerLog chatty -Follow | Select-Object -First 3 | Should -Be @('more', 'more', 'more')
+        (Get-Container chatty).Status | Should -Be 'Running' -Because 'reading its log does not touch the container'
+    }
+
     It 'follows a container that has already exited to the end of its log, and stops' {
         Get-ContainerLog counted -Follow | Should -HaveCount 5
     }

@@ -98,6 +98,12 @@ Describe 'Start-Container' {
         Start-Container $busybox sh -c 'test -e /marker || echo absent; test -e /bin/ls && echo present' | Should -Be @('absent', 'present')
     }
 
+    It 'ends the container when the pipeline stops taking its output, as Ctrl+C does' {
+        Start-Container $busybox -Name endless sh -c 'yes' | Select-Object -First 2 | Should -Be @('y', 'y')
+        Wait-TestCondition { (Get-Container -All endless).Status -eq 'Exited' } -Because 'it is killed, not left writing to nobody'
+        (Get-Container endless).ExitCode | Should -Be 137
+    }
+
     It 'answers 127 for a command that does not exist, with an error naming it' {
         $err = $null
         Start-Container $busybox no-such-command -ErrorVariable err -ErrorAction SilentlyContinue

@@ -83,20 +83,27 @@ public sealed class RunningContainer : IDisposable
     /// </summary>
     public void Kill()
     {
-        if (_shim.HasExited || File.Exists(Path.Combine(BundleDirectory, Bundle.ExitStatusFile)))
+        try
         {
-            return;
-        }
+            if (_shim.HasExited || File.Exists(Path.Combine(BundleDirectory, Bundle.ExitStatusFile)))
+            {
+                return;
+            }
 
-        ShimState? state = ShimState.ReadFrom(BundleDirectory);
-        if (state is not null && state.ShimPid == _shim.Id && state.Pid > 0)
-        {
-            using ProcessHandle? init = ProcessHandle.Open(state.Pid, state.PidStartTime);
-            init?.Signal(Signals.SIGKILL);
+            ShimState? state = ShimState.ReadFrom(BundleDirectory);
+            if (state is not null && state.ShimPid == _shim.Id && state.Pid > 0)
+            {
+                using ProcessHandle? init = ProcessHandle.Open(state.Pid, state.PidStartTime);
+                init?.Signal(Signals.SIGKILL);
+            }
+            else
+            {
+                _shim.Kill();
+            }
         }
-        else
+        catch (InvalidOperationException)
         {
-            _shim.Kill();
+            // Disposed meanwhile by whoever waited for it: it has ended.
         }
     }
 

@@ -20,18 +20,33 @@ internal static class ContainerAttach
     public static ExitStatus Run(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input, CancellationToken cancellationToken)
     {
         var pump = new PipelinePump(PendingLines);
-        return cmdlet.Run(pump, async () =>
+        RunningContainer? started = null;
+        try
         {
-            using var attached = await engine.Containers.StartAttachedAsync(container, cancellationToken).ConfigureAwait(false);
-            var running = attached.Running;
-            using var stop = cancellationToken.Register(running.Kill);
-            var stdin = FeedInputAsync(running, input);
-            var stdout = RelayLinesAsync(running.StandardOutput, line => pump.Post(() => cmdlet.WriteObject(line)));
-            var stderr = RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(cmdlet, line)));
-            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
-            await stdin.ConfigureAwait(false);
-            return await engine.Containers.FinishAttachedAsync(attached, CancellationToken.None).ConfigureAwait(false);
-        });
+            return cmdlet.Run(pump, () => RelayAsync(cmdlet, engine, container, input, pump, r => started = r, cancellationToken));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The pipeline stopped taking output (Select-Object -First, an error downstream): like Ctrl+C, that ends
+            // the container. The relay finishes on its own (dropping output) and the run is recorded as usual.
+            Volatile.Read(ref started)?.Kill();
+            throw;
+        }
+    }
+
+    private static async Task<ExitStatus> RelayAsync(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input,
+        PipelinePump pump, Action<RunningContainer> onStarted, CancellationToken cancellationToken)
+    {
+        using var attached = await engine.Containers.StartAttachedAsync(container, cancellationToken).ConfigureAwait(false);
+        var running = attached.Running;
+        onStarted(running);
+        using var stop = cancellationToken.Register(running.Kill);
+        var stdin = FeedInputAsync(running, input);
+        var stdout = RelayLinesAsync(running.StandardOutput, line => pump.Post(() => cmdlet.WriteObject(line)));
+        var stderr = RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(cmdlet, line)));
+        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        await stdin.ConfigureAwait(false);
+        return await engine.Containers.FinishAttachedAsync(attached, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Sets $LASTEXITCODE, and reports a container that could not start as an error with its stable ErrorId.</summary>

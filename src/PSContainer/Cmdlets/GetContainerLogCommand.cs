@@ -59,14 +59,24 @@ public sealed class GetContainerLogCommand : ContainerTargetCommandBase
             Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime()) : null,
         };
         var pump = new PipelinePump(PendingLines);
-        Run(pump, async () =>
+        // Cancelled when this record is done, whichever way: a pipeline that stops taking lines (Select-Object
+        // -First) must not leave a reader following the log in the background.
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        try
         {
-            await foreach (var entry in Engine.Containers.ReadLogAsync(container, options, CancellationToken).ConfigureAwait(false))
+            Run(pump, async () =>
             {
-                pump.Post(() => Write(entry));
-            }
-            return true;
-        });
+                await foreach (var entry in Engine.Containers.ReadLogAsync(container, options, done.Token).ConfigureAwait(false))
+                {
+                    pump.Post(() => Write(entry));
+                }
+                return true;
+            });
+        }
+        finally
+        {
+            done.Cancel();
+        }
     });
 
     private void Write(LogEntry entry)

@@ -45,9 +45,18 @@ internal sealed class PipelinePump
     {
         var task = Task.Run(work);
         task.ContinueWith(_ => _actions.CompleteAdding(), TaskScheduler.Default);
-        foreach (var action in _actions.GetConsumingEnumerable())
+        try
         {
-            action();
+            foreach (var action in _actions.GetConsumingEnumerable())
+            {
+                action();
+            }
+        }
+        finally
+        {
+            // An action may throw (the pipeline downstream stopped: Select-Object -First). Nothing will be consumed
+            // any more: a producer waiting on a full bounded pump must wake up and drop, not wait forever.
+            _actions.CompleteAdding();
         }
         return task.GetAwaiter().GetResult();
     }
