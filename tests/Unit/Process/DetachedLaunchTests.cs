@@ -65,6 +65,7 @@ public sealed class DetachedLaunchTests : IDisposable
         }
         Assert.Equal("/dev/null", File.ResolveLinkTarget($"/proc/{state.Pid}/fd/0", false)!.FullName);
         Assert.Throws<InvalidOperationException>(() => container.StandardOutput);
+        await WaitForAsync(() => File.Exists(LogPath) && File.ReadAllText(LogPath).Contains("detached", StringComparison.Ordinal));
 
         using (ProcessHandle init = ProcessHandle.Open(state.Pid, state.PidStartTime)!)
         {
