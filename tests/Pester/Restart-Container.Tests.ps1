@@ -42,6 +42,7 @@ Describe 'Restart-Container' {
         Wait-TestCondition { -not (Test-Path "/proc/$($c.MonitorPid)") } -Because "the first run's monitor exits"
         (Get-Container keeper).Status | Should -Be 'Running'
         Test-Path $c.Directory | Should -BeTrue
+        Wait-TestCondition { @(Get-ContainerLog keeper | Where-Object { $_ -eq 'starting' }).Count -eq 2 } -Because 'the second run has set its trap'
         Stop-Container keeper
         Wait-TestCondition { -not (Test-Path $c.Directory) } -Because 'once it exits for good, it is removed'
     }

@@ -148,7 +148,8 @@ Describe 'Start-Container -Detach, -Remove, and existing containers' {
     }
 
     It '-Remove -Detach: the container removes itself when it exits, with nothing left running' {
-        $c = Start-Container $busybox -Detach -Remove -Name removed-detached sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
+        $c = Start-Container $busybox -Detach -Remove -Name removed-detached sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done'
+        Wait-TestCondition { (Get-ContainerLog removed-detached) -contains 'ready' } -Because 'the trap is set'
         (Stop-Container removed-detached -PassThru).ExitCode | Should -Be 0
         Wait-TestCondition { -not (Test-Path $c.Directory) } -Because 'its monitor removes it'
         Wait-TestCondition { -not (Test-Path "/proc/$($c.MonitorPid)") } -Because 'and then exits'

@@ -37,7 +37,8 @@ Describe 'Wait-Container' {
     }
 
     It 'gives the exit code of a -Remove container that ends while it waits, and the container goes afterwards' {
-        $c = Start-Container $busybox -Detach -Remove -Name gone-after sh -c 'trap "exit 9" TERM; while :; do sleep 0.1; done'
+        $c = Start-Container $busybox -Detach -Remove -Name gone-after sh -c 'trap "exit 9" TERM; echo ready; while :; do sleep 0.1; done'
+        Wait-TestCondition { (Get-ContainerLog gone-after) -contains 'ready' } -Because 'the trap is set'
         $job = Start-ThreadJob { Import-Module $using:module; Wait-Container gone-after }
         Wait-TestCondition { Get-TestFileLock (Join-Path $c.Directory 'waiters.lock') } -Because 'the waiter holds its lock'
         Stop-Container gone-after
