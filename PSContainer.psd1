@@ -16,6 +16,14 @@
     # Listed one by one (no wildcards) so that PowerShell can discover them without loading the module.
     CmdletsToExport      = @(
         'Start-Container'
+        'New-Container'
+        'Get-Container'
+        'Stop-Container'
+        'Restart-Container'
+        'Remove-Container'
+        'Wait-Container'
+        'Rename-Container'
+        'Get-ContainerLog'
         'Invoke-ContainerImagePull'
         'Get-ContainerImage'
         'Get-ContainerLayer'

@@ -13,12 +13,12 @@ namespace PSContainer.Shim;
 /// </summary>
 internal static class Monitor
 {
-    public static int Run(string bundleArgument)
+    public static int Run(MonitorOptions options)
     {
-        string bundleDirectory = Path.GetFullPath(bundleArgument);
+        string bundleDirectory = Path.GetFullPath(options.Bundle);
         try
         {
-            return Start(bundleDirectory);
+            return Start(bundleDirectory, options);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -26,8 +26,11 @@ internal static class Monitor
         }
     }
 
-    private static int Start(string bundleDirectory)
+    private static int Start(string bundleDirectory, MonitorOptions options)
     {
+        // 0. A session of its own, nothing inherited by accident, and detached, stdin from /dev/null (Session.cs).
+        Session.Begin(options.Detach);
+
         // Only the namespaces for now (a fast scan): the rest is read in step 7, off the critical path.
         int flags = Namespaces.FlagsToCreate(Bundle.ReadNamespaces(bundleDirectory));
         if (!Namespaces.Includes(flags, "mount"))
@@ -57,13 +60,16 @@ internal static class Monitor
         Namespaces.Unshare(flags);
         Mounter.MakeRecursiveSlave("/");
 
-        // 5. Start stage 2. Only its two pipe ends are made inheritable, and only for this one start; stdio is
-        //    not redirected, so stage 2 and then the payload write straight into the engine's pipes.
+        // 5. Start stage 2. Only its two pipe ends are made inheritable, and only for this one start. Its stdin is
+        //    ours (the engine's pipe, or /dev/null when detached); its stdout and stderr are new pipes that this
+        //    process relays (LogRelay), so the output is logged and survives the engine.
         sync.ReadEnd.SetCloseOnExec(false);
         errors.WriteEnd.SetCloseOnExec(false);
         ProcessStartInfo startInfo = new(Environment.ProcessPath!)
         {
             UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
             ArgumentList =
             {
                 "init",
@@ -78,6 +84,12 @@ internal static class Monitor
         // Our copies of stage 2's ends go at once: EOF on the error pipe must mean "stage 2 closed it".
         sync.ReadEnd.Dispose();
         errors.WriteEnd.Dispose();
+        using LogRelay relay = LogRelay.Open(bundleDirectory, init);
+
+        // Stage 2 is blocked on the sync pipe, so it is surely alive here: its start time names it from now on,
+        // and its pidfd tells the relay when it has exited.
+        ulong initStartTime = ProcessIdentity.Read(init.Id)?.StartTime ?? 0;
+        using ProcessHandle? initHandle = ProcessHandle.Open(init.Id, initStartTime);
         try
         {
             // 6. Back to the host's mount namespace before stage 2 may pivot_root: pivot_root moves the root
@@ -105,13 +117,32 @@ internal static class Monitor
             throw;
         }
 
-        new ShimState { ShimPid = Environment.ProcessId, Pid = init.Id, StartedAt = startedAt }.WriteTo(bundleDirectory);
+        new ShimState
+        {
+            ShimPid = Environment.ProcessId,
+            ShimStartTime = ProcessIdentity.Read(Environment.ProcessId)?.StartTime ?? 0,
+            Pid = init.Id,
+            PidStartTime = initStartTime,
+            StartedAt = startedAt,
+        }.WriteTo(bundleDirectory);
 
-        // 10. EOF without data: the payload was exec'd. A record: stage 2 failed and is exiting.
+        // 10. EOF without data: the payload was exec'd; say so to the engine (and, detached, let go of it). A
+        //     record: stage 2 failed and is exiting. Either way the relay then runs to the end of the output.
         byte[] report = errors.ReadEnd.ReadToEnd(limit: 4096);
+        bool started = report.Length == 0;
+        if (started)
+        {
+            Session.ReportStarted(options.Detach);
+            if (options.Detach)
+            {
+                relay.StopPassThrough();
+            }
+        }
+
+        relay.Run(initHandle);
         ChildExit? exit = ChildWatch.WaitWithoutReaping(init.Id);
         init.WaitForExit();
-        if (report.Length > 0)
+        if (!started)
         {
             return Fail(bundleDirectory, ErrorRecord.Decode(report));
         }
@@ -125,6 +156,13 @@ internal static class Monitor
             FinishedAt = DateTimeOffset.UtcNow,
         };
         status.WriteTo(bundleDirectory);
+
+        // 12. docker run --rm -d: the container goes once its end is recorded (and read by whoever waits for it).
+        if (options.Remove)
+        {
+            AutoRemove.Run(bundleDirectory);
+        }
+
         return status.ExitCode;
     }
 

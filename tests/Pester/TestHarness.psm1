@@ -251,13 +251,15 @@ function New-TestImage {
         [string[]]$Entrypoint,
         [Alias('Env')][string[]]$Environment = @("PATH=$script:DefaultPath"),
         [string]$WorkingDir,
+        # The image's StopSignal (umoci config --config.stopsignal).
+        [string]$StopSignal,
         [string]$Tag = 'latest',
         # Extra input for the cache key, for content the scriptblocks read from elsewhere.
         [string]$CacheKey = ''
     )
 
     $definition = @($script:HarnessVersion, $Base, $Tag, $CacheKey, ($Cmd -join "`0"), ($Entrypoint -join "`0"),
-        ($Environment -join "`0"), $WorkingDir) + @($Layer | ForEach-Object { $_.ToString() })
+        ($Environment -join "`0"), $WorkingDir, $StopSignal) + @($Layer | ForEach-Object { $_.ToString() })
     $cache = Get-TestCacheDirectory
     $path = Join-Path $cache "$Name-$((Get-StringHash ($definition -join "`n")).Substring(0, 16))"
     $result = [pscustomobject]@{ PSTypeName = 'PSContainer.TestImage'; Name = $Name; Path = $path; Tag = $Tag; Layout = "${path}:$Tag" }
@@ -296,6 +298,7 @@ function New-TestImage {
         if ($PSBoundParameters.ContainsKey('Entrypoint')) { $configArgs += @('--clear=config.entrypoint') + @($Entrypoint | ForEach-Object { "--config.entrypoint=$_" }) }
         if ($Environment) { $configArgs += @($Environment | ForEach-Object { "--config.env=$_" }) }
         if ($WorkingDir) { $configArgs += "--config.workingdir=$WorkingDir" }
+        if ($StopSignal) { $configArgs += "--config.stopsignal=$StopSignal" }
         Invoke-Tool umoci $configArgs | Out-Null
         # Every umoci step writes a new manifest and config; drop the ones no tag points to.
         Invoke-Tool umoci gc --layout $layout | Out-Null
@@ -430,9 +433,16 @@ function New-TestStore {
 }
 
 function Remove-TestStore {
+    <#
+    .SYNOPSIS
+    Deletes a store made by New-TestStore and restores the previous variables. Any process still running from the
+    store (a container's psc-shim, found in /proc by its command line, not through PSContainer) is killed first, and
+    its containers with it, so a failed test leaves nothing running.
+    #>
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)][psobject]$Store)
     process {
+        Stop-TestStoreProcess -Root $Store.Root
         $env:PSCONTAINER_ROOT = $Store.PreviousRoot
         $env:PSCONTAINER_CONFIG = $Store.PreviousConfig
         Remove-Item -LiteralPath $Store.Directory -Recurse -Force -ErrorAction SilentlyContinue
@@ -456,8 +466,111 @@ function Set-TestRegistryConfig {
     Set-Content -LiteralPath $Path -Value (ConvertTo-Json -InputObject $config -Depth 3)
 }
 
+# Kills (SIGKILL) every process whose command line names a path under $Root, and waits until they are gone.
+function Stop-TestStoreProcess {
+    param([Parameter(Mandatory)][string]$Root)
+    $prefix = $Root.TrimEnd('/') + '/'
+    $pids = foreach ($entry in Get-ChildItem -LiteralPath /proc -Directory -ErrorAction SilentlyContinue) {
+        if ($entry.Name -notmatch '^\d+$') { continue }
+        $cmdline = try { [IO.File]::ReadAllText("/proc/$($entry.Name)/cmdline") } catch { '' }
+        if ($cmdline.Split([char]0) -match [regex]::Escape($prefix)) { [int]$entry.Name }
+    }
+    foreach ($id in $pids) { & kill -9 $id 2>$null }
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    while (@($pids | Where-Object { Test-Path "/proc/$_" }).Count -gt 0 -and [DateTime]::UtcNow -lt $deadline) {
+        Start-Sleep -Milliseconds 50
+    }
+}
+
+#endregion
+
+#region processes
+
+function Wait-TestCondition {
+    <#
+    .SYNOPSIS
+    Polls -Condition every 20 ms until it returns something true; throws after -TimeoutSeconds with -Because. For
+    waiting on what another process does (a log line written, a directory deleted), never as a timing assertion.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][scriptblock]$Condition, [int]$TimeoutSeconds = 30, [string]$Because = "$Condition")
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $TimeoutSeconds s waiting for: $Because" }
+        Start-Sleep -Milliseconds 20
+    }
+}
+
+function Get-TestFileLock {
+    <#
+    .SYNOPSIS
+    The flock(2) locks held on a file, from /proc/locks (by inode): Type (READ or WRITE) and Pid. Lets a test wait
+    until another thread or process really holds a lock before it goes on.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$Path)
+    if (-not (Test-Path -LiteralPath $Path)) { return }
+    $inode = (& stat -c %i $Path).Trim()
+    foreach ($line in Get-Content /proc/locks) {
+        # "1: FLOCK  ADVISORY  READ 1234 00:2d:5678 0 EOF"; a waiting request has "->" after the number.
+        $fields = -split $line
+        if ($fields[1] -eq 'FLOCK' -and $fields[2] -ne '->' -and ($fields[5] -split ':')[-1] -eq $inode) {
+            [pscustomobject]@{ Type = $fields[3]; Pid = [int]$fields[4] }
+        }
+    }
+}
+
+function Invoke-TestPwsh {
+    <#
+    .SYNOPSIS
+    Runs -Command in a second PowerShell process (the same pwsh as this one: dotnet $PSHOME/pwsh.dll), with this
+    process's environment (so the same PSCONTAINER_ROOT), and returns its output lines. Throws if it fails or is
+    not finished within -TimeoutSeconds — also when something it started keeps its output pipe open.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$Command, [int]$TimeoutSeconds = 120)
+    $process = Start-TestPwshProcess -Command $Command -Redirect
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit($TimeoutSeconds * 1000) -or -not $stdout.Wait($TimeoutSeconds * 1000)) {
+        try { $process.Kill($true) } catch { }
+        throw "pwsh -Command did not finish within $TimeoutSeconds s (or its output stayed open): $Command"
+    }
+    $stderr.Wait()
+    if ($process.ExitCode -ne 0) {
+        throw "pwsh -Command failed with exit code $($process.ExitCode): $Command`n$($stdout.Result)`n$($stderr.Result)"
+    }
+    $stdout.Result -split "`r?`n" | Where-Object { $_ -ne '' }
+}
+
+function Start-TestPwsh {
+    <#
+    .SYNOPSIS
+    Starts -Command in a second PowerShell process and returns at once with Process and OutputFile (its stdout and
+    stderr, appended as it runs). For tests that kill that process while it works.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$Command)
+    $output = Join-Path (New-TestTempDirectory 'psc-pwsh') 'output.txt'
+    $wrapped = "& { $Command } *>> '$output'"
+    [pscustomobject]@{ Process = Start-TestPwshProcess -Command $wrapped; OutputFile = $output }
+}
+
+function Start-TestPwshProcess {
+    param([string]$Command, [switch]$Redirect)
+    $startInfo = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $Command)) { $startInfo.ArgumentList.Add($a) }
+    $startInfo.UseShellExecute = $false
+    $startInfo.RedirectStandardOutput = [bool]$Redirect
+    $startInfo.RedirectStandardError = [bool]$Redirect
+    $startInfo.RedirectStandardInput = $true
+    $process = [System.Diagnostics.Process]::Start($startInfo)
+    $process.StandardInput.Close()
+    $process
+}
+
 #endregion
 
 Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
     New-TestImage, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
-    Set-TestRegistryConfig, New-TestTempDirectory
+    Set-TestRegistryConfig, New-TestTempDirectory, Invoke-TestPwsh, Start-TestPwsh, Wait-TestCondition, Get-TestFileLock

@@ -23,4 +23,7 @@ public sealed record RunOptions
     public string? User { get; init; }
 
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>docker run --rm: the container is removed once it has exited.</summary>
+    public bool AutoRemove { get; init; }
 }

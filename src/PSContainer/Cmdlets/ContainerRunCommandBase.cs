@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSContainer.Runtime.Containers;
+using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Images;
 using PSContainer.Runtime.Reference;
 
@@ -11,18 +12,23 @@ namespace PSContainer.Commands.Cmdlets;
 /// cmdlet that creates one, and the image lookup that pulls a missing image.
 /// </summary>
 /// <remarks>
+/// Every parameter but -Name belongs to <see cref="RunSet"/>: Start-Container's other parameter set (existing
+/// containers) takes none of them, and refuses any that is bound anyway.
 /// No parameter or alias here may start with "c": PowerShell matches parameter-name prefixes, and
 /// <c>Start-Container busybox sh -c '…'</c> must hand <c>-c</c> to the container, not bind it here.
 /// </remarks>
 public abstract class ContainerRunCommandBase : ContainerCmdletBase
 {
+    /// <summary>The parameter set of everything that describes a new container (Start-Container has a second one).</summary>
+    protected const string RunSet = "Run";
+
     /// <summary>The image to run: name[:tag], name@digest or an image id.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = RunSet)]
     [ValidateNotNullOrEmpty]
     public string Image { get; set; } = "";
 
     /// <summary>The command and its arguments; replaces the image's Cmd.</summary>
-    [Parameter(Position = 1, ValueFromRemainingArguments = true)]
+    [Parameter(Position = 1, ValueFromRemainingArguments = true, ParameterSetName = RunSet)]
     [Alias("Args")]
     public string[]? ArgumentList { get; set; }
 
@@ -32,30 +38,47 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
     public string? Name { get; set; }
 
     /// <summary>Replaces the image's entrypoint.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public string[]? Entrypoint { get; set; }
 
     /// <summary>Environment variables to set, as a hashtable.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     [Alias("Env")]
     public Hashtable? Environment { get; set; }
 
     /// <summary>The working directory inside the container.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     [Alias("Workdir")]
     public string? WorkingDirectory { get; set; }
 
     /// <summary>The container's hostname (default: the first 12 digits of its id).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public string? Hostname { get; set; }
 
     /// <summary>uid[:gid] to run as.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public string? User { get; set; }
 
     /// <summary>The platform to pull when the image is missing, as os/arch[/variant].</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RunSet)]
     public string? Platform { get; set; }
+
+    // ---- Lifecycle options (the container's life rather than its isolation) ----
+
+    /// <summary>Removes the container once it has exited (docker's --rm), attached or detached.</summary>
+    [Parameter(ParameterSetName = RunSet)]
+    [Alias("Rm")]
+    public SwitchParameter Remove { get; set; }
+
+    /// <summary>When to pull the image: Missing (default) pulls it if the store lacks it, Always pulls, Never fails instead.</summary>
+    [Parameter(ParameterSetName = RunSet)]
+    public PullPolicy Pull { get; set; } = PullPolicy.Missing;
+
+    /// <summary>Labels for the container, as a hashtable; Get-Container -Label filters on them.</summary>
+    [Parameter(ParameterSetName = RunSet)]
+    public Hashtable? Label { get; set; }
+
+    // ---- end of lifecycle options ----
 
     protected RunOptions Options() => new()
     {
@@ -66,18 +89,28 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
         WorkingDirectory = WorkingDirectory,
         Hostname = Hostname,
         User = User,
+        Labels = Label?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
+        AutoRemove = Remove,
     };
 
-    /// <summary>The image from the store; pulled first (with docker's status lines) when it is missing.</summary>
+    /// <summary>The image from the store, pulled first (with docker's status lines) as -Pull says: when missing, always, or never.</summary>
     protected ContainerImage FindOrPull()
     {
-        var image = Engine.Images.Find(Image);
+        var image = Pull == PullPolicy.Always ? null : Engine.Images.Find(Image);
         if (image is not null)
         {
             return image;
         }
         var reference = ImageReference.Parse(Image);
-        ImagePull.Status(this, $"Unable to find image '{reference.ToFamiliarString()}' locally");
+        if (Pull == PullPolicy.Never)
+        {
+            throw ContainerRuntimeException.NotFound("ImageNotFoundLocally",
+                $"image {reference.ToFamiliarString()}: not in the local store, and -Pull Never forbids pulling it", Image);
+        }
+        if (Pull == PullPolicy.Missing)
+        {
+            ImagePull.Status(this, $"Unable to find image '{reference.ToFamiliarString()}' locally");
+        }
         var platform = Platform is null ? null : Runtime.Reference.Platform.Parse(Platform);
         return ImagePull.Pull(this, Engine, reference, platform, quiet: false, CancellationToken);
     }

@@ -19,6 +19,11 @@ public sealed class ConstantsTests
         ("SYS_fsconfig", "SYS_fsconfig", Sys.SYS_fsconfig),
         ("SYS_fsmount", "SYS_fsmount", Sys.SYS_fsmount),
         ("SYS_close_range", "SYS_close_range", Sys.SYS_close_range),
+        ("SYS_pidfd_open", "SYS_pidfd_open", Sys.SYS_pidfd_open),
+        ("SYS_pidfd_send_signal", "SYS_pidfd_send_signal", Sys.SYS_pidfd_send_signal),
+        ("POLLIN", "POLLIN", Sys.POLLIN),
+        ("sizeof(struct pollfd)", "sizeof(struct pollfd)", System.Runtime.InteropServices.Marshal.SizeOf<PSContainer.Runtime.Linux.Interop.pollfd>()),
+        ("offsetof(struct pollfd, revents)", "offsetof(struct pollfd, revents)", 6),
         ("CLOSE_RANGE_UNSHARE", "CLOSE_RANGE_UNSHARE", Sys.CLOSE_RANGE_UNSHARE),
         ("CLOSE_RANGE_CLOEXEC", "CLOSE_RANGE_CLOEXEC", Sys.CLOSE_RANGE_CLOEXEC),
         ("FSOPEN_CLOEXEC", "FSOPEN_CLOEXEC", Sys.FSOPEN_CLOEXEC),
@@ -97,7 +102,7 @@ public sealed class ConstantsTests
     private static readonly string[] Includes =
     [
         "errno.h", "fcntl.h", "signal.h", "sys/syscall.h", "linux/mount.h", "linux/close_range.h", "sys/prctl.h",
-        "net/if.h", "sys/ioctl.h", "sys/wait.h", "sys/sysmacros.h",
+        "net/if.h", "sys/ioctl.h", "sys/wait.h", "sys/sysmacros.h", "poll.h", "stddef.h",
     ];
 
     private static readonly Lazy<IReadOnlyDictionary<string, long>> FromHeaders =
