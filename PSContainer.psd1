@@ -11,6 +11,7 @@
     # One file per area (src/PSContainer/Formats/), published with the module.
     FormatsToProcess     = @(
         'out/module/Formats/Images.Format.ps1xml'
+        'out/module/Formats/Registry.Format.ps1xml'
         'out/module/Formats/Containers.Format.ps1xml'
     )
     # Listed one by one (no wildcards) so that PowerShell can discover them without loading the module.
@@ -19,6 +20,13 @@
         'Invoke-ContainerImagePull'
         'Get-ContainerImage'
         'Get-ContainerLayer'
+        'Remove-ContainerImage'
+        'Add-ContainerImageTag'
+        'Export-ContainerImage'
+        'Import-ContainerImage'
+        'Publish-ContainerImage'
+        'Connect-ContainerRegistry'
+        'Disconnect-ContainerRegistry'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
