@@ -61,6 +61,39 @@ function Get-StringHash {
     [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes)).ToLowerInvariant()
 }
 
+
+# Starts one of the Python fixtures (tests/Pester/Fixtures) with its output going to a file; the
+# Process object is the fixture itself (sh execs it), so killing it stops it.
+function Start-Fixture {
+    param([string]$Script, [string]$LogFile, [object[]]$ArgumentList)
+    $startInfo = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+    $startInfo.ArgumentList.Add('-c')
+    $startInfo.ArgumentList.Add('exec /usr/bin/python3 "$@" </dev/null >>"$0" 2>&1')
+    $startInfo.ArgumentList.Add($LogFile)
+    $startInfo.ArgumentList.Add((Join-Path $PSScriptRoot "Fixtures/$Script"))
+    foreach ($a in $ArgumentList) { $startInfo.ArgumentList.Add("$a") }
+    $startInfo.UseShellExecute = $false
+    [System.Diagnostics.Process]::Start($startInfo)
+}
+
+# Waits until a URL answers at all (any status), or throws with what the process wrote.
+function Wait-TestHttp {
+    param([string]$Url, [System.Diagnostics.Process]$Process, [int]$TimeoutSeconds = 30, [string]$LogFile)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ([DateTime]::UtcNow -lt $deadline -and -not $Process.HasExited) {
+        try {
+            $null = Invoke-WebRequest -Uri $Url -UserAgent $script:ProbeUserAgent -TimeoutSec 2 -SkipHttpErrorCheck -SkipCertificateCheck
+            return
+        }
+        catch {
+            Start-Sleep -Milliseconds 50
+        }
+    }
+    if (-not $Process.HasExited) { $Process.Kill(); $Process.WaitForExit() }
+    $log = if ($LogFile -and (Test-Path -LiteralPath $LogFile)) { Get-Content -LiteralPath $LogFile -Raw } else { '' }
+    throw "$Url did not answer within $TimeoutSeconds s (exit code $($Process.ExitCode)). Output:`n$log"
+}
+
 #endregion
 
 #region registry
@@ -69,14 +102,25 @@ function Start-TestRegistry {
     <#
     .SYNOPSIS
     Runs Debian's distribution registry on 127.0.0.1 on a free port with a fresh, empty storage.
+    .DESCRIPTION
+    -Auth basic protects it with an htpasswd file (bcrypt, made with python3-bcrypt); -Auth token
+    puts it in distribution's `auth: token` mode behind Fixtures/token_server.py, which signs JWTs
+    with a key made for this registry (anonymous clients may pull repositories under public/).
+    Either way the user is in Credential (psc-test, random password). -Tls serves HTTPS with a
+    certificate from the run's test CA (New-TestCertificateAuthority). -AllowForeignUrls lets
+    manifests name layers by `urls` on 127.0.0.1 (distribution's validation.manifests.urls).
     .OUTPUTS
-    An object with Url (http://127.0.0.1:<port>), HostPort (127.0.0.1:<port>), Port,
-    StorageDirectory, LogFile, ConfigFile, Directory and Process. Stop it with Stop-TestRegistry.
+    An object with Url (http[s]://127.0.0.1:<port>), HostPort (127.0.0.1:<port>), Port,
+    StorageDirectory, LogFile, ConfigFile, Directory, Process, Auth, Tls, Credential, and for -Tls
+    CaCertificate; for -Auth token TokenUrl, TokenLog and TokenProcess. Stop it with Stop-TestRegistry.
     #>
     [CmdletBinding()]
     param(
-        # Only anonymous access for now; basic and token auth plug in here when the engine needs them.
-        [ValidateSet('none')][string]$Auth = 'none',
+        [ValidateSet('none', 'basic', 'token')][string]$Auth = 'none',
+        [switch]$Tls,
+        [switch]$AllowForeignUrls,
+        # Seconds a token is valid (-Auth token).
+        [int]$TokenLifetime = 300,
         [int]$TimeoutSeconds = 30
     )
 
@@ -84,8 +128,47 @@ function Start-TestRegistry {
     $storage = (New-Item -ItemType Directory -Path (Join-Path $directory 'storage')).FullName
     $logFile = Join-Path $directory 'registry.log'
     $configFile = Join-Path $directory 'config.yml'
+    $password = [guid]::NewGuid().ToString('n')
+    $credential = [pscredential]::new('psc-test', (ConvertTo-SecureString $password -AsPlainText -Force))
+    $tokenProcess = $null
+    $extra = @{}
 
     try {
+        $authYaml = ''
+        if ($Auth -eq 'basic') {
+            $htpasswd = Join-Path $directory 'htpasswd'
+            $hash = Invoke-Tool /usr/bin/python3 -c "import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=4)).decode())" $password
+            Set-Content -LiteralPath $htpasswd -Value "psc-test:$hash"
+            $authYaml = "auth:`n  htpasswd:`n    realm: psc-test`n    path: $htpasswd`n"
+        }
+        elseif ($Auth -eq 'token') {
+            $key = Join-Path $directory 'token.key'
+            $cert = Join-Path $directory 'token.crt'
+            Invoke-Tool openssl req -x509 -newkey rsa:2048 -nodes -keyout $key -out $cert -days 2 -subj '/CN=psc-test-token' | Out-Null
+            $users = Join-Path $directory 'users.json'
+            Set-Content -LiteralPath $users -Value (ConvertTo-Json @{ 'psc-test' = $password })
+            $tokenLog = Join-Path $directory 'token.log'
+            $null = New-Item -ItemType File -Path $tokenLog
+            $tokenPort = Get-FreeTcpPort
+            $tokenProcess = Start-Fixture -Script 'token_server.py' -LogFile (Join-Path $directory 'token-server.out') -ArgumentList @(
+                '--port', $tokenPort, '--key', $key, '--cert', $cert, '--issuer', 'psc-test-issuer',
+                '--users', $users, '--log', $tokenLog, '--expires', $TokenLifetime)
+            Wait-TestHttp -Url "http://127.0.0.1:$tokenPort/healthz" -Process $tokenProcess -TimeoutSeconds $TimeoutSeconds -LogFile (Join-Path $directory 'token-server.out')
+            $extra.TokenUrl = "http://127.0.0.1:$tokenPort/token"
+            $extra.TokenLog = $tokenLog
+            $extra.TokenProcess = $tokenProcess
+            $authYaml = "auth:`n  token:`n    realm: http://127.0.0.1:$tokenPort/token`n    service: psc-test-registry`n    issuer: psc-test-issuer`n    rootcertbundle: $cert`n"
+        }
+        $tlsYaml = ''
+        $scheme = 'http'
+        if ($Tls) {
+            $ca = New-TestCertificateAuthority
+            $tlsYaml = "  tls:`n    certificate: $($ca.ServerCertificate)`n    key: $($ca.ServerKey)`n"
+            $scheme = 'https'
+            $extra.CaCertificate = $ca.Certificate
+        }
+        $urlsYaml = if ($AllowForeignUrls) { "validation:`n  manifests:`n    urls:`n      allow:`n        - ^https?://127\.0\.0\.1:`n" } else { '' }
+
         foreach ($attempt in 1..3) {
             $port = Get-FreeTcpPort
             # Log level info makes the registry write one access-log line per request, which is
@@ -103,6 +186,7 @@ storage:
 http:
   addr: 127.0.0.1:$port
   secret: psc-test-$([guid]::NewGuid().ToString('n'))
+$tlsYaml$authYaml$urlsYaml
 "@
             # sh redirects straight into the file, then execs, so the Process object *is* the
             # registry and every log line is on disk as soon as the registry writes it (no pipe
@@ -114,13 +198,14 @@ http:
             $startInfo.UseShellExecute = $false
             $process = [System.Diagnostics.Process]::Start($startInfo)
 
-            $url = "http://127.0.0.1:$port"
+            $url = "${scheme}://127.0.0.1:$port"
             $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
             while (-not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) {
                 try {
-                    $response = Invoke-WebRequest -Uri "$url/v2/" -UserAgent $script:ProbeUserAgent -TimeoutSec 2 -SkipHttpErrorCheck
-                    if ($response.StatusCode -eq 200) {
-                        return [pscustomobject]@{
+                    $response = Invoke-WebRequest -Uri "$url/v2/" -UserAgent $script:ProbeUserAgent -TimeoutSec 2 -SkipHttpErrorCheck -SkipCertificateCheck
+                    # 401: up, and asking for credentials (basic or token auth).
+                    if ($response.StatusCode -in 200, 401) {
+                        $registry = [pscustomobject]@{
                             PSTypeName       = 'PSContainer.TestRegistry'
                             Url              = $url
                             HostPort         = "127.0.0.1:$port"
@@ -130,7 +215,12 @@ http:
                             ConfigFile       = $configFile
                             Directory        = $directory
                             Process          = $process
+                            Auth             = $Auth
+                            Tls              = [bool]$Tls
+                            Credential       = $credential
                         }
+                        foreach ($name in $extra.Keys) { $registry | Add-Member -NotePropertyName $name -NotePropertyValue $extra[$name] }
+                        return $registry
                     }
                 }
                 catch {
@@ -153,6 +243,7 @@ http:
         throw 'docker-registry could not bind a free port in 3 attempts.'
     }
     catch {
+        if ($tokenProcess -and -not $tokenProcess.HasExited) { $tokenProcess.Kill(); $tokenProcess.WaitForExit() }
         Remove-Item -LiteralPath $directory -Recurse -Force -ErrorAction SilentlyContinue
         throw
     }
@@ -175,6 +266,10 @@ function Stop-TestRegistry {
             $Registry.Process.Kill()
         }
         $Registry.Process.WaitForExit()
+        if ($Registry.PSObject.Properties['TokenProcess'] -and -not $Registry.TokenProcess.HasExited) {
+            $Registry.TokenProcess.Kill()
+            $Registry.TokenProcess.WaitForExit()
+        }
         if (-not $KeepFiles) {
             Remove-Item -LiteralPath $Registry.Directory -Recurse -Force -ErrorAction SilentlyContinue
         }
@@ -224,6 +319,146 @@ function Get-TestRegistryRequests {
             Size       = if ($m.Groups['size'].Value -eq '-') { 0 } else { [long]$m.Groups['size'].Value }
             UserAgent  = $m.Groups['agent'].Value
         }
+    }
+}
+
+
+function New-TestCertificateAuthority {
+    <#
+    .SYNOPSIS
+    The run's test CA (made once per run with openssl, in the image cache) and a server certificate
+    it signed for 127.0.0.1 and localhost. Returns Certificate (the CA's PEM), ServerCertificate,
+    ServerKey, and Directory. -Name makes a different CA (one that the others do not trust).
+    #>
+    [CmdletBinding()]
+    param([ValidatePattern('^[a-z0-9-]+$')][string]$Name = 'psc-test-ca')
+    $directory = Join-Path (Get-TestCacheDirectory) "ca-$Name"
+    $result = [pscustomobject]@{
+        PSTypeName        = 'PSContainer.TestCertificateAuthority'
+        Certificate       = Join-Path $directory 'ca.crt'
+        ServerCertificate = Join-Path $directory 'server.crt'
+        ServerKey         = Join-Path $directory 'server.key'
+        Directory         = $directory
+    }
+    if (Test-Path -LiteralPath $result.ServerCertificate) { return $result }
+    $work = New-TestTempDirectory 'psc-ca'
+    try {
+        $caKey = Join-Path $work 'ca.key'
+        Invoke-Tool openssl req -x509 -newkey rsa:2048 -nodes -keyout $caKey -out (Join-Path $work 'ca.crt') -days 2 -subj "/CN=$Name" `
+            -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' | Out-Null
+        Invoke-Tool openssl req -newkey rsa:2048 -nodes -keyout (Join-Path $work 'server.key') -out (Join-Path $work 'server.csr') -subj '/CN=127.0.0.1' | Out-Null
+        $ext = Join-Path $work 'server.ext'
+        Set-Content -LiteralPath $ext -Value "subjectAltName=IP:127.0.0.1,DNS:localhost`nbasicConstraints=CA:FALSE`nkeyUsage=digitalSignature,keyEncipherment`nextendedKeyUsage=serverAuth"
+        Invoke-Tool openssl x509 -req -in (Join-Path $work 'server.csr') -CA (Join-Path $work 'ca.crt') -CAkey $caKey -CAcreateserial `
+            -out (Join-Path $work 'server.crt') -days 2 -extfile $ext | Out-Null
+        Remove-Item -LiteralPath $caKey, (Join-Path $work 'server.csr'), $ext -Force
+        if (-not (Test-Path -LiteralPath $directory)) { Move-Item -LiteralPath $work -Destination $directory }
+    }
+    finally {
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    $result
+}
+
+function New-TestCertsDirectory {
+    <#
+    .SYNOPSIS
+    A certs.d directory (docker's layout) holding <host:port>/ca.crt for a registry; pass it to
+    Set-TestRegistryConfig -CertsDirectory. -CaCertificate picks another CA than the registry's.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][psobject]$Registry, [string]$CaCertificate = $Registry.CaCertificate)
+    $root = New-TestTempDirectory 'psc-certs.d'
+    $hostDirectory = New-Item -ItemType Directory -Path (Join-Path $root $Registry.HostPort)
+    Copy-Item -LiteralPath $CaCertificate -Destination (Join-Path $hostDirectory 'ca.crt')
+    $root
+}
+
+function Get-TestTokenRequests {
+    <#
+    .SYNOPSIS
+    What the token server of a -Auth token registry handed out, oldest first: Method, User,
+    Scopes, Granted, Offline, GrantType, Status.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][psobject]$Registry)
+    foreach ($line in [IO.File]::ReadAllLines($Registry.TokenLog)) {
+        if ($line) { $line | ConvertFrom-Json }
+    }
+}
+
+function Start-TestFaultProxy {
+    <#
+    .SYNOPSIS
+    Starts Fixtures/fault_proxy.py in front of a plain-HTTP test registry. Returns Url, HostPort,
+    Port, CdnUrl, CdnPort, Process, LogFile. Faults are set with Set-TestFaultProxyRule.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][psobject]$Registry, [int]$TimeoutSeconds = 30)
+    $directory = New-TestTempDirectory 'psc-proxy'
+    $logFile = Join-Path $directory 'proxy.out'
+    $port = Get-FreeTcpPort
+    $cdnPort = Get-FreeTcpPort
+    $process = Start-Fixture -Script 'fault_proxy.py' -LogFile $logFile -ArgumentList @('--port', $port, '--cdn-port', $cdnPort, '--upstream', $Registry.HostPort)
+    Wait-TestHttp -Url "http://127.0.0.1:$port/__log" -Process $process -TimeoutSeconds $TimeoutSeconds -LogFile $logFile
+    Wait-TestHttp -Url "http://127.0.0.1:$cdnPort/" -Process $process -TimeoutSeconds $TimeoutSeconds -LogFile $logFile
+    [pscustomobject]@{
+        PSTypeName = 'PSContainer.TestFaultProxy'
+        Url        = "http://127.0.0.1:$port"
+        HostPort   = "127.0.0.1:$port"
+        Port       = $port
+        CdnUrl     = "http://127.0.0.1:$cdnPort"
+        CdnPort    = $cdnPort
+        Process    = $process
+        LogFile    = $logFile
+        Directory  = $directory
+    }
+}
+
+function Set-TestFaultProxyRule {
+    <#
+    .SYNOPSIS
+    Replaces the proxy's fault rules (see Fixtures/fault_proxy.py) and clears its request log.
+    Each rule: @{ match = '<path regex>'; method = 'GET'; action = 'status'|'drop'|'corrupt'|'redirect';
+    status = 429; retryAfter = 1; after = <byte offset>; times = 1 }. No rules: a clean proxy.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][psobject]$Proxy, [hashtable[]]$Rule = @())
+    $null = Invoke-RestMethod -Method Post -Uri "$($Proxy.Url)/__reset"
+    $body = ConvertTo-Json -InputObject @($Rule) -Depth 5 -AsArray
+    $null = Invoke-RestMethod -Method Post -Uri "$($Proxy.Url)/__faults" -Body $body -ContentType 'application/json'
+}
+
+function Get-TestFaultProxyLog {
+    <#
+    .SYNOPSIS
+    The requests the proxy served since its rules were last set: Port ('main' or 'cdn'), Method,
+    Path, Query, Status, Authorization (whether the request carried one), Range, Fault.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][psobject]$Proxy)
+    @(Invoke-RestMethod -Uri "$($Proxy.Url)/__log") | ForEach-Object { $_ }
+}
+
+function Add-TestFaultProxyFile {
+    <#
+    .SYNOPSIS
+    Serves a file at <CdnUrl>/files/<Name> (a foreign layer's `urls`); returns that URL.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][psobject]$Proxy, [Parameter(Mandatory)][string]$Name, [Parameter(Mandatory)][string]$Path)
+    $body = ConvertTo-Json @{ name = $Name; path = (Resolve-Path -LiteralPath $Path).Path }
+    $null = Invoke-RestMethod -Method Post -Uri "$($Proxy.Url)/__files" -Body $body -ContentType 'application/json'
+    "$($Proxy.CdnUrl)/files/$Name"
+}
+
+function Stop-TestFaultProxy {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)][psobject]$Proxy)
+    process {
+        if (-not $Proxy.Process.HasExited) { $Proxy.Process.Kill() }
+        $Proxy.Process.WaitForExit()
+        Remove-Item -LiteralPath $Proxy.Directory -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
 
@@ -362,9 +597,13 @@ function Publish-TestImage {
     .SYNOPSIS
     Pushes an OCI layout to a test registry with skopeo; returns Reference, Repository, Tag, Digest, Format.
     .PARAMETER Registry
-    A registry from Start-TestRegistry, or a host:port string.
+    A registry from Start-TestRegistry (its Credential is used when it has authentication), or a host:port string.
     .PARAMETER Format
     oci keeps the OCI media types; v2s2 converts to Docker's schema 2 manifest.
+    .PARAMETER Compression
+    gzip (skopeo's default), zstd (--dest-compress-format zstd) or none (--dest-decompress).
+    .PARAMETER All
+    Copies every image of an index (a multi-platform layout), not only this machine's.
     #>
     [CmdletBinding()]
     param(
@@ -372,10 +611,16 @@ function Publish-TestImage {
         [Parameter(Mandatory)][psobject]$Registry,
         [Parameter(Mandatory)][string]$Repository,
         [string]$Tag = 'latest',
-        [ValidateSet('oci', 'v2s2')][string]$Format = 'oci'
+        [ValidateSet('oci', 'v2s2')][string]$Format = 'oci',
+        [ValidateSet('gzip', 'zstd', 'none')][string]$Compression = 'gzip',
+        [switch]$All,
+        [pscredential]$Credential
     )
     process {
         $hostPort = if ($Registry -is [string]) { $Registry } else { $Registry.HostPort }
+        if (-not $Credential -and $Registry -isnot [string] -and $Registry.PSObject.Properties['Auth'] -and $Registry.Auth -ne 'none') {
+            $Credential = $Registry.Credential
+        }
         $reference = "$hostPort/${Repository}:$Tag"
         $digestFile = [IO.Path]::GetTempFileName()
         try {
@@ -383,6 +628,10 @@ function Publish-TestImage {
             # keeps the harness independent of /etc/containers/policy.json.
             $skopeoArgs = @('--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--digestfile', $digestFile)
             if ($Format -eq 'v2s2') { $skopeoArgs += @('--format', 'v2s2') }
+            if ($Compression -eq 'zstd') { $skopeoArgs += @('--dest-compress-format', 'zstd') }
+            if ($Compression -eq 'none') { $skopeoArgs += '--dest-decompress' }
+            if ($All) { $skopeoArgs += '--all' }
+            if ($Credential) { $skopeoArgs += @('--dest-creds', "$($Credential.UserName):$($Credential.GetNetworkCredential().Password)") }
             Invoke-Tool skopeo ($skopeoArgs + @("oci:$Layout", "docker://$reference")) | Out-Null
             [pscustomobject]@{
                 PSTypeName = 'PSContainer.PublishedTestImage'
@@ -399,6 +648,89 @@ function Publish-TestImage {
     }
 }
 
+function New-MultiPlatformTestImage {
+    <#
+    .SYNOPSIS
+    An OCI layout whose tag names an image index (Fixtures/oci_index.py) with one image per
+    -Platform, each holding /platform (a text file naming its platform) and Cmd ["cat", "/platform"];
+    its config says that platform. -Attestation adds a BuildKit-style attestation manifest, first in
+    the index, claiming the given platform. Returns Name, Path, Tag, Layout and Digest (of the index).
+    #>
+    [CmdletBinding()]
+    param(
+        [string[]]$Platform = @('linux/amd64', 'linux/arm64/v8'),
+        [string]$Attestation,
+        [string]$Tag = 'latest'
+    )
+    $key = Get-StringHash (@($script:HarnessVersion, $Tag, $Attestation) + $Platform -join "`n")
+    $path = Join-Path (Get-TestCacheDirectory) "multi-$($key.Substring(0, 16))"
+    if (-not (Test-Path -LiteralPath (Join-Path $path 'index.json'))) {
+        $specs = foreach ($p in $Platform) {
+            $image = New-TestImage -Name "platform-$($p -replace '/', '-')" -Cmd cat, /platform -CacheKey $p -Layer {
+                param($RootFs)
+                Set-Content -LiteralPath (Join-Path $RootFs 'platform') -Value $p -NoNewline
+            }.GetNewClosure()
+            "$($image.Layout)=$p"
+        }
+        $work = New-TestTempDirectory 'psc-multi'
+        try {
+            $fixtureArgs = @((Join-Path $PSScriptRoot 'Fixtures/oci_index.py'), '--out', (Join-Path $work 'layout'), '--tag', $Tag)
+            foreach ($spec in $specs) { $fixtureArgs += @('--image', $spec) }
+            if ($Attestation) { $fixtureArgs += @('--attestation', $Attestation) }
+            Invoke-Tool /usr/bin/python3 $fixtureArgs | Out-Null
+            if (-not (Test-Path -LiteralPath $path)) { Move-Item -LiteralPath (Join-Path $work 'layout') -Destination $path }
+        }
+        finally {
+            Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+    $index = Get-Content -LiteralPath (Join-Path $path 'index.json') -Raw | ConvertFrom-Json
+    [pscustomobject]@{ PSTypeName = 'PSContainer.TestImage'; Name = 'multi'; Path = $path; Tag = $Tag; Layout = "${path}:$Tag"; Digest = $index.manifests[0].digest }
+}
+
+function New-TestCredentialHelper {
+    <#
+    .SYNOPSIS
+    A docker credential helper for the tests: docker-credential-<Name>, a small Python script that
+    keeps what it is given in a JSON file, and speaks the helper protocol (get, store, erase, list).
+    Returns Name, Directory (prepend it to PATH) and StoreFile (what it holds; may be pre-filled with
+    -Secret @{ 'host:port' = @('user', 'secret') }).
+    #>
+    [CmdletBinding()]
+    param([string]$Name = 'psctest', [hashtable]$Secret = @{})
+    $directory = New-TestTempDirectory 'psc-helper'
+    $store = Join-Path $directory 'store.json'
+    $content = @{}
+    foreach ($server in $Secret.Keys) { $content[$server] = @{ Username = $Secret[$server][0]; Secret = $Secret[$server][1] } }
+    Set-Content -LiteralPath $store -Value (ConvertTo-Json $content)
+    $script = Join-Path $directory "docker-credential-$Name"
+    Set-Content -LiteralPath $script -Value @"
+#!/usr/bin/python3
+import json, sys
+STORE = '$store'
+action = sys.argv[1]
+data = json.load(open(STORE))
+payload = sys.stdin.read()
+if action == 'get':
+    entry = data.get(payload.strip())
+    if entry is None:
+        print('credentials not found in native keychain'); sys.exit(1)
+    print(json.dumps({'ServerURL': payload.strip(), 'Username': entry['Username'], 'Secret': entry['Secret']}))
+elif action == 'store':
+    entry = json.loads(payload)
+    data[entry['ServerURL']] = {'Username': entry['Username'], 'Secret': entry['Secret']}
+    json.dump(data, open(STORE, 'w'))
+elif action == 'erase':
+    if data.pop(payload.strip(), None) is None:
+        print('credentials not found in native keychain'); sys.exit(1)
+    json.dump(data, open(STORE, 'w'))
+elif action == 'list':
+    print(json.dumps({k: v['Username'] for k, v in data.items()}))
+"@
+    & chmod +x $script
+    [pscustomobject]@{ PSTypeName = 'PSContainer.TestCredentialHelper'; Name = $Name; Directory = $directory; StoreFile = $store }
+}
+
 #endregion
 
 #region store
@@ -407,8 +739,11 @@ function New-TestStore {
     <#
     .SYNOPSIS
     Points PSCONTAINER_ROOT at a fresh, empty directory and PSCONTAINER_CONFIG at a fresh config
-    file ("{}"), so a test never sees the machine's store or another test's. Returns Root,
-    ConfigPath and Directory; Remove-TestStore deletes it and restores the previous variables.
+    file ("{}"), so a test never sees the machine's store or another test's. Credentials are
+    isolated the same way: REGISTRY_AUTH_FILE (AuthFile, not created) and DOCKER_CONFIG
+    (DockerConfigDirectory, empty) point into the store's directory. Returns Root, ConfigPath,
+    AuthFile, DockerConfigDirectory and Directory; Remove-TestStore deletes it and restores the
+    previous variables.
     #>
     [CmdletBinding()]
     param()
@@ -416,16 +751,23 @@ function New-TestStore {
     $root = (New-Item -ItemType Directory -Path (Join-Path $directory 'root')).FullName
     $config = Join-Path $directory 'config.json'
     Set-Content -LiteralPath $config -Value '{}'
+    $dockerConfig = (New-Item -ItemType Directory -Path (Join-Path $directory 'docker')).FullName
     $store = [pscustomobject]@{
-        PSTypeName     = 'PSContainer.TestStore'
-        Root           = $root
-        ConfigPath     = $config
-        Directory      = $directory
-        PreviousRoot   = $env:PSCONTAINER_ROOT
-        PreviousConfig = $env:PSCONTAINER_CONFIG
+        PSTypeName            = 'PSContainer.TestStore'
+        Root                  = $root
+        ConfigPath            = $config
+        AuthFile              = Join-Path $directory 'auth.json'
+        DockerConfigDirectory = $dockerConfig
+        Directory             = $directory
+        PreviousRoot          = $env:PSCONTAINER_ROOT
+        PreviousConfig        = $env:PSCONTAINER_CONFIG
+        PreviousAuthFile      = $env:REGISTRY_AUTH_FILE
+        PreviousDockerConfig  = $env:DOCKER_CONFIG
     }
     $env:PSCONTAINER_ROOT = $root
     $env:PSCONTAINER_CONFIG = $config
+    $env:REGISTRY_AUTH_FILE = $store.AuthFile
+    $env:DOCKER_CONFIG = $dockerConfig
     $store
 }
 
@@ -435,6 +777,10 @@ function Remove-TestStore {
     process {
         $env:PSCONTAINER_ROOT = $Store.PreviousRoot
         $env:PSCONTAINER_CONFIG = $Store.PreviousConfig
+        if ($Store.PSObject.Properties['PreviousAuthFile']) {
+            $env:REGISTRY_AUTH_FILE = $Store.PreviousAuthFile
+            $env:DOCKER_CONFIG = $Store.PreviousDockerConfig
+        }
         Remove-Item -LiteralPath $Store.Directory -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
@@ -443,16 +789,20 @@ function Set-TestRegistryConfig {
     <#
     .SYNOPSIS
     Writes the registry config file (docker daemon.json keys): registry-mirrors apply to docker.io
-    images; insecure-registries are host:port values reached over plain http.
+    images; insecure-registries are host:port values reached over plain http; certs-directories
+    are certs.d directories (CA certificates per registry).
     #>
     [CmdletBinding()]
     param(
         [string[]]$Mirror = @(),
         [string[]]$Insecure = @(),
+        # certs.d directories (docker's layout; New-TestCertsDirectory makes one). None: an empty list,
+        # so the machine's /etc/docker/certs.d never leaks into a test.
+        [string[]]$CertsDirectory = @(),
         [string]$Path = $env:PSCONTAINER_CONFIG
     )
     if (-not $Path) { throw 'No config path: call New-TestStore first or pass -Path.' }
-    $config = [ordered]@{ 'registry-mirrors' = @($Mirror); 'insecure-registries' = @($Insecure) }
+    $config = [ordered]@{ 'registry-mirrors' = @($Mirror); 'insecure-registries' = @($Insecure); 'certs-directories' = @($CertsDirectory) }
     Set-Content -LiteralPath $Path -Value (ConvertTo-Json -InputObject $config -Depth 3)
 }
 
@@ -460,4 +810,7 @@ function Set-TestRegistryConfig {
 
 Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
     New-TestImage, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
-    Set-TestRegistryConfig, New-TestTempDirectory
+    Set-TestRegistryConfig, New-TestTempDirectory,
+    New-TestCertificateAuthority, New-TestCertsDirectory, Get-TestTokenRequests,
+    Start-TestFaultProxy, Set-TestFaultProxyRule, Get-TestFaultProxyLog, Add-TestFaultProxyFile, Stop-TestFaultProxy,
+    New-MultiPlatformTestImage, New-TestCredentialHelper

@@ -14,7 +14,8 @@ namespace PSContainer.Runtime.Registry;
 ///   "insecure-registries": ["myregistry:5000", "10.0.0.0/8"],
 ///   "certs-directories": ["/etc/docker/certs.d"] }
 /// </code>
-/// Mirrors apply to docker.io images, as in docker. Loopback registries are insecure by default, as in docker.
+/// Mirrors apply to docker.io images, as in docker. Loopback registries are insecure by default, as in docker —
+/// unless a certs.d directory exists for them: whoever put a CA there wants it checked.
 /// <c>certs-directories</c> hold docker's <c>certs.d</c> layout: <c>&lt;host[:port]&gt;/*.crt</c> are extra CAs for
 /// that registry, <c>*.cert</c> + <c>*.key</c> pairs are client certificates.
 /// </summary>
@@ -83,7 +84,8 @@ public sealed record RegistryConfig
 
     /// <summary>
     /// True when TLS verification may be skipped or HTTP used for <paramref name="host"/> (host[:port]): listed by
-    /// host[:port] or host, inside a listed CIDR range (docker's rule, by IP address only — no DNS lookup), or loopback.
+    /// host[:port] or host, inside a listed CIDR range (docker's rule, by IP address only — no DNS lookup), or loopback
+    /// without a certs.d directory of its own.
     /// </summary>
     public bool IsInsecure(string host)
     {
@@ -107,8 +109,13 @@ public sealed record RegistryConfig
                 }
             }
         }
-        return hostOnly.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (isAddress && IPAddress.IsLoopback(address!));
+        bool loopback = hostOnly.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (isAddress && IPAddress.IsLoopback(address!));
+        return loopback && !HasCertsDirectory(host);
     }
+
+    /// <summary>True when one of <see cref="CertsDirectories"/> has a directory for <paramref name="host"/> (host[:port]).</summary>
+    public bool HasCertsDirectory(string host) =>
+        !host.Contains('/', StringComparison.Ordinal) && host is not ("." or "..") && CertsDirectories.Any(d => Directory.Exists(Path.Combine(d, host)));
 
     internal static string HostWithoutPort(string host)
     {

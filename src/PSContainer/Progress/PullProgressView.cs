@@ -19,6 +19,8 @@ internal sealed class PullProgressView
     private readonly bool _push;
     private string _activity = "Pulling";
 
+    /// <param name="cmdlet">The cmdlet that writes the records.</param>
+    /// <param name="parentId">The activity id of the parent record; layers get the ids after it.</param>
     /// <param name="push">Shows a push (docker push's wording) rather than a pull.</param>
     public PullProgressView(Cmdlet cmdlet, int parentId, bool push = false)
     {
