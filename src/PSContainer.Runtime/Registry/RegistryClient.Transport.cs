@@ -34,7 +34,9 @@ public sealed partial class RegistryClient
     private async Task<HttpResponseMessage> SendAsync(RequestContext context, Func<HttpRequestMessage> build, CancellationToken cancellationToken, Func<HttpStatusCode, bool>? accept = null)
     {
         accept ??= status => (int)status is >= 200 and < 300;
-        bool answered = false;
+        // Two answers at most: the first to the registry's challenge, the second when it refuses what that gave
+        // (a cached token it no longer accepts); a third 401 is the registry's final word.
+        int answers = 0;
         for (int attempt = 1; ; attempt++)
         {
             using var request = build();
@@ -68,9 +70,9 @@ public sealed partial class RegistryClient
             }
             using (response)
             {
-                if (response.StatusCode == HttpStatusCode.Unauthorized && authorize && !answered)
+                if (response.StatusCode == HttpStatusCode.Unauthorized && authorize && answers < 2)
                 {
-                    answered = true;
+                    answers++;
                     await _authorizer.AnswerAsync(context.Auth!, response, header, cancellationToken).ConfigureAwait(false);
                     attempt--;
                     continue;

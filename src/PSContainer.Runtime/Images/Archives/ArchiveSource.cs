@@ -159,9 +159,31 @@ internal abstract class ArchiveSource : IDisposable
                     return null;
                 }
                 string directory = member.IsSymlink && current.Contains('/') ? current[..current.LastIndexOf('/')] + "/" : "";
-                current = TarIndex.Clean(member.IsSymlink && !member.LinkName.StartsWith('/') ? directory + member.LinkName : member.LinkName);
+                current = Normalize(member.IsSymlink && !member.LinkName.StartsWith('/') ? directory + member.LinkName : member.LinkName);
             }
             return null;
+        }
+
+        /// <summary>A link target as a member name: <c>..</c> steps back a directory, but never out of the archive.</summary>
+        private static string? Normalize(string path)
+        {
+            var parts = new List<string>();
+            foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (part == "..")
+                {
+                    if (parts.Count == 0)
+                    {
+                        return null;
+                    }
+                    parts.RemoveAt(parts.Count - 1);
+                }
+                else if (part != ".")
+                {
+                    parts.Add(part);
+                }
+            }
+            return string.Join('/', parts);
         }
 
         public override bool Exists(string name) => Resolve(name) is not null;

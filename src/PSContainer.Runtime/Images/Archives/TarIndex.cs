@@ -129,19 +129,23 @@ internal static class TarIndex
             }
             return value;
         }
-        var text = field.Trim((byte)0).Trim((byte)' ');
-        if (text.Length == 0)
+        // Octal digits, padded with spaces or NULs on either side ("0001750 ", "001750\0 " for the checksum).
+        int i = 0;
+        while (i < field.Length && field[i] is (byte)' ' or 0)
         {
-            return 0;
+            i++;
         }
         long result = 0;
-        foreach (byte b in text)
+        for (; i < field.Length && field[i] is >= (byte)'0' and <= (byte)'7'; i++)
         {
-            if (b is < (byte)'0' or > (byte)'7')
+            result = checked(result * 8 + (field[i] - '0'));
+        }
+        for (; i < field.Length; i++)
+        {
+            if (field[i] is not ((byte)' ' or 0))
             {
                 throw Invalid(what, "bad number in a tar header (not a tar archive?)");
             }
-            result = checked(result * 8 + (b - '0'));
         }
         return result;
     }
