@@ -167,7 +167,7 @@ function Start-TestRegistry {
             $scheme = 'https'
             $extra.CaCertificate = $ca.Certificate
         }
-        $urlsYaml = if ($AllowForeignUrls) { "validation:`n  manifests:`n    urls:`n      allow:`n        - ^https?://127\.0\.0\.1:`n" } else { '' }
+        $urlsYaml = if ($AllowForeignUrls) { "validation:`n  manifests:`n    urls:`n      allow:`n        - '^https?://127\.0\.0\.1:'`n" } else { '' }
 
         foreach ($attempt in 1..3) {
             $port = Get-FreeTcpPort
@@ -196,6 +196,9 @@ $tlsYaml$authYaml$urlsYaml
                 $startInfo.ArgumentList.Add($arg)
             }
             $startInfo.UseShellExecute = $false
+            # distribution reads every REGISTRY_* variable as a configuration override (REGISTRY_AUTH_FILE,
+            # which podman and New-TestStore use for credentials, would become auth.file).
+            foreach ($name in @($startInfo.Environment.Keys | Where-Object { $_ -like 'REGISTRY_*' })) { $null = $startInfo.Environment.Remove($name) }
             $process = [System.Diagnostics.Process]::Start($startInfo)
 
             $url = "${scheme}://127.0.0.1:$port"
@@ -425,7 +428,7 @@ function Set-TestFaultProxyRule {
     [CmdletBinding()]
     param([Parameter(Mandatory)][psobject]$Proxy, [hashtable[]]$Rule = @())
     $null = Invoke-RestMethod -Method Post -Uri "$($Proxy.Url)/__reset"
-    $body = ConvertTo-Json -InputObject @($Rule) -Depth 5 -AsArray
+    $body = ConvertTo-Json -InputObject @($Rule) -Depth 5
     $null = Invoke-RestMethod -Method Post -Uri "$($Proxy.Url)/__faults" -Body $body -ContentType 'application/json'
 }
 
@@ -601,7 +604,9 @@ function Publish-TestImage {
     .PARAMETER Format
     oci keeps the OCI media types; v2s2 converts to Docker's schema 2 manifest.
     .PARAMETER Compression
-    gzip (skopeo's default), zstd (--dest-compress-format zstd) or none (--dest-decompress).
+    gzip (skopeo's default), zstd (--dest-compress-format zstd) or none: uncompressed layers, which
+    skopeo cannot push (containers/image compresses for registries), so Fixtures/push_layout.py does
+    (anonymous registries only).
     .PARAMETER All
     Copies every image of an index (a multi-platform layout), not only this machine's.
     #>
@@ -629,10 +634,16 @@ function Publish-TestImage {
             $skopeoArgs = @('--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--digestfile', $digestFile)
             if ($Format -eq 'v2s2') { $skopeoArgs += @('--format', 'v2s2') }
             if ($Compression -eq 'zstd') { $skopeoArgs += @('--dest-compress-format', 'zstd') }
-            if ($Compression -eq 'none') { $skopeoArgs += '--dest-decompress' }
             if ($All) { $skopeoArgs += '--all' }
             if ($Credential) { $skopeoArgs += @('--dest-creds', "$($Credential.UserName):$($Credential.GetNetworkCredential().Password)") }
-            Invoke-Tool skopeo ($skopeoArgs + @("oci:$Layout", "docker://$reference")) | Out-Null
+            if ($Compression -eq 'none') {
+                $layoutPath, $layoutTag = $Layout -split ':(?=[^:]+$)'
+                Invoke-Tool /usr/bin/python3 (Join-Path $PSScriptRoot 'Fixtures/push_layout.py') --layout $layoutPath --tag $layoutTag `
+                    --registry $hostPort --repository $Repository --reference $Tag --decompress | Set-Content -LiteralPath $digestFile -NoNewline
+            }
+            else {
+                Invoke-Tool skopeo ($skopeoArgs + @("oci:$Layout", "docker://$reference")) | Out-Null
+            }
             [pscustomobject]@{
                 PSTypeName = 'PSContainer.PublishedTestImage'
                 Reference  = $reference

@@ -292,11 +292,11 @@ public sealed class ImagePuller
     }
 
     /// <summary>
-    /// Failures a new attempt can cure: a broken connection, an unavailable registry, and bytes damaged in
-    /// transit (the ingest was discarded, so the retry starts clean).
+    /// Failures a new attempt can cure: a connection broken in the middle of the body (the next attempt resumes with
+    /// Range), and bytes damaged in transit (the ingest was discarded, so the retry starts clean). An unavailable
+    /// registry is not among them: the transport already retried that request with backoff.
     /// </summary>
     private static bool IsTransient(Exception e) =>
         e is IOException or HttpRequestException
-        || e is ContainerRuntimeException { Kind: ErrorKind.Unavailable }
         || e is ContainerRuntimeException { ErrorId: "BlobDigestMismatch" or "BlobSizeExceeded" or "BlobSizeMismatch" };
 }
