@@ -22,7 +22,7 @@ public sealed class AddContainerImageTagCommand : ContainerCmdletBase
     private const string InputObjectSet = "InputObject";
 
     /// <summary>The image to name: a name, id or digest in the local store.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
     [ValidateNotNullOrEmpty]
     [Alias("Image", "Source")]
     [ArgumentCompleter(typeof(ImageNameCompleter))]

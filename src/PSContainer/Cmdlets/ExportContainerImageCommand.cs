@@ -27,7 +27,7 @@ public sealed class ExportContainerImageCommand : ContainerCmdletBase
     private readonly List<(ContainerImage Image, IReadOnlyList<string> Names)> _images = [];
 
     /// <summary>Image names, ids or digests in the local store.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [ValidateNotNullOrEmpty]
     [Alias("Image", "Reference")]
     [ArgumentCompleter(typeof(ImageNameCompleter))]

@@ -73,7 +73,8 @@ public sealed class GetContainerImageCommand : ContainerCmdletBase
             Write(images.OrderBy(i => i.Dangling).ThenBy(i => i.Repository, StringComparer.Ordinal).ThenBy(i => i.Tag, StringComparer.Ordinal));
             return;
         }
-        foreach (string name in Name)
+        // A dangling image piped in brings an empty Name: it names nothing.
+        foreach (string name in Name.Where(n => !string.IsNullOrEmpty(n)))
         {
             var matches = WildcardPattern.ContainsWildcardCharacters(name)
                 ? images.Where(i => Matches(i, new WildcardPattern(name, WildcardOptions.IgnoreCase))).ToList()

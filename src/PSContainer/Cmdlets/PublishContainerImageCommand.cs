@@ -25,7 +25,7 @@ public sealed class PublishContainerImageCommand : ContainerCmdletBase
     private static int _nextActivityId = 500_000;
 
     /// <summary>Images to push, by name (or id, with -Destination).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [ValidateNotNullOrEmpty]
     [Alias("Image", "Reference")]
     [ArgumentCompleter(typeof(ImageNameCompleter))]

@@ -25,7 +25,11 @@ public sealed class RemoveContainerImageCommand : ContainerCmdletBase
     private bool _removed;
 
     /// <summary>Image names, ids or digests; wildcards match names and ids in the store.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    /// <remarks>
+    /// Not bound by property name: PowerShell would then bind a piped image's Name (empty for a dangling image) here
+    /// instead of the image itself to InputObject.
+    /// </remarks>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [Alias("Image", "Reference")]
