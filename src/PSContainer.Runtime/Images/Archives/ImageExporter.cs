@@ -84,7 +84,12 @@ internal sealed class ImageExporter
         }
     }
 
-    /// <summary>An OCI image layout: every blob as stored, and one index entry per name (one without a name for an unnamed image).</summary>
+    /// <summary>
+    /// An OCI image layout: every blob as stored, and one index entry per name (one without a name for an unnamed image).
+    /// A Docker schema 2 manifest is written converted to OCI media types (as <c>skopeo copy --format oci</c> does):
+    /// containers/image finds only OCI manifests in a layout by name. The config and layers are unchanged, so the image
+    /// keeps its id; only the manifest digest differs from the registry's.
+    /// </summary>
     private async Task WriteLayoutAsync(IReadOnlyList<(ImageRecord Record, IReadOnlyList<string> Names)> images, IArchiveTarget target, CancellationToken cancellationToken)
     {
         await target.WriteAsync("oci-layout", JsonSerializer.SerializeToUtf8Bytes(new OciLayoutFile(), ArchiveJsonContext.Default.OciLayoutFile), cancellationToken).ConfigureAwait(false);
@@ -94,7 +99,7 @@ internal sealed class ImageExporter
         {
             var manifest = _documents.Manifest(record.Manifest.Digest);
             var config = _documents.Config(record.Config);
-            foreach (var blob in manifest.Layers.Append(manifest.Config).Append(record.Manifest))
+            foreach (var blob in manifest.Layers.Append(manifest.Config))
             {
                 if (written.Add(blob.Digest))
                 {
@@ -102,8 +107,15 @@ internal sealed class ImageExporter
                     await target.WriteAsync(ImageImporter.BlobPath(blob.Digest), stream, stream.Length, cancellationToken).ConfigureAwait(false);
                 }
             }
+            var (manifestBytes, manifestDescriptor) = record.Manifest.MediaType == MediaTypes.DockerManifest
+                ? OciManifestOf(manifest)
+                : (ContentHelpers.ReadAllBytes(_content, record.Manifest.Digest), record.Manifest);
+            if (written.Add(manifestDescriptor.Digest))
+            {
+                await target.WriteAsync(ImageImporter.BlobPath(manifestDescriptor.Digest), manifestBytes, cancellationToken).ConfigureAwait(false);
+            }
             var platform = new Platform { OS = config.OS, Architecture = config.Architecture, Variant = string.IsNullOrEmpty(config.Variant) ? null : config.Variant };
-            var descriptor = new Descriptor { MediaType = record.Manifest.MediaType, Digest = record.Manifest.Digest, Size = record.Manifest.Size, Platform = platform };
+            var descriptor = new Descriptor { MediaType = manifestDescriptor.MediaType, Digest = manifestDescriptor.Digest, Size = manifestDescriptor.Size, Platform = platform };
             if (names.Count == 0)
             {
                 entries.Add(descriptor);
@@ -121,6 +133,27 @@ internal sealed class ImageExporter
         }
         var index = new ImageIndex { SchemaVersion = 2, MediaType = MediaTypes.OciIndex, Manifests = entries };
         await target.WriteAsync("index.json", JsonSerializer.SerializeToUtf8Bytes(index, SpecJsonContext.Default.ImageIndex), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A Docker schema 2 manifest with OCI media types (the same config and layers).</summary>
+    private static (byte[] Bytes, Descriptor Descriptor) OciManifestOf(ImageManifest manifest)
+    {
+        static string Layer(string mediaType) => mediaType switch
+        {
+            MediaTypes.DockerLayerGzip => MediaTypes.OciLayerGzip,
+            MediaTypes.DockerLayerForeignGzip => MediaTypes.OciLayerNonDistributableGzip,
+            MediaTypes.DockerLayerZstd => MediaTypes.OciLayerZstd,
+            "application/vnd.docker.image.rootfs.diff.tar" => MediaTypes.OciLayer,
+            _ => mediaType,
+        };
+        var converted = manifest with
+        {
+            MediaType = MediaTypes.OciManifest,
+            Config = manifest.Config with { MediaType = MediaTypes.OciConfig },
+            Layers = manifest.Layers.Select(l => l with { MediaType = Layer(l.MediaType) }).ToList(),
+        };
+        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(converted, SpecJsonContext.Default.ImageManifest);
+        return (bytes, new Descriptor { MediaType = MediaTypes.OciManifest, Digest = Digest.Compute(bytes), Size = bytes.Length });
     }
 
     /// <summary>docker save's layout: <c>&lt;config hex&gt;.json</c>, <c>&lt;diffid hex&gt;.tar</c> per layer (uncompressed), <c>manifest.json</c>.</summary>
