@@ -43,8 +43,11 @@ public sealed partial class RegistryClient
             string host = request.RequestUri!.Authority;
             // A request to another host than the scope's (an upload Location elsewhere) carries no credentials.
             bool authorize = context.Auth is not null && string.Equals(context.Auth.Authority, host, StringComparison.OrdinalIgnoreCase);
-            var header = authorize ? await _authorizer.HeaderAsync(context.Auth!, cancellationToken).ConfigureAwait(false) : null;
-            request.Headers.Authorization = header;
+            var header = authorize ? await _authorizer.HeaderAsync(context.Auth!, cancellationToken).ConfigureAwait(false) : request.Headers.Authorization;
+            if (authorize)
+            {
+                request.Headers.Authorization = header;
+            }
             HttpResponseMessage response;
             try
             {
