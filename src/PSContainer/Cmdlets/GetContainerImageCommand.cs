@@ -76,10 +76,12 @@ public sealed class GetContainerImageCommand : ContainerCmdletBase
         // A dangling image piped in brings an empty Name: it names nothing.
         foreach (string name in Name.Where(n => !string.IsNullOrEmpty(n)))
         {
-            var matches = WildcardPattern.ContainsWildcardCharacters(name)
+            var found = WildcardPattern.ContainsWildcardCharacters(name)
                 ? images.Where(i => Matches(i, new WildcardPattern(name, WildcardOptions.IgnoreCase))).ToList()
-                : FindExact(name).Where(i => !Dangling || i.Dangling).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+                : FindExact(name);
+            // -Dangling filters what the name found; a name that exists but is not dangling is no error (docker images -f).
+            var matches = found.Where(i => !Dangling || i.Dangling).ToList();
+            if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 WriteError(new ErrorRecord(new ItemNotFoundException($"No such image: {name}"), "ImageNotFound", ErrorCategory.ObjectNotFound, name));
             }
