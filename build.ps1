@@ -28,7 +28,10 @@ if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 $RepoRoot = $PSScriptRoot
 $OutDir = Join-Path $RepoRoot 'out'
 $ModuleDir = Join-Path $OutDir 'module'
-$Prerequisites = 'docker-registry', 'skopeo', 'umoci', 'busybox-static', 'gcc', 'libc6-dev', 'clang', 'zlib1g-dev', 'jq'
+# The image tests also need openssl (a test CA), python3 with cryptography and bcrypt (the token server's JWTs,
+# htpasswd) and podman (to check that exported archives load, and to make archives to import).
+$Prerequisites = 'docker-registry', 'skopeo', 'umoci', 'busybox-static', 'gcc', 'libc6-dev', 'clang', 'zlib1g-dev', 'jq',
+    'openssl', 'python3-cryptography', 'python3-bcrypt', 'podman'
 
 # Generous but bounded: CI gives a run 90 minutes and a stuck test must not eat them.
 $UnitTimeout = [TimeSpan]::FromMinutes(8)
