@@ -41,7 +41,7 @@ public sealed class ImagePusher
         byte[] manifestBytes = ContentHelpers.ReadAllBytes(_content, record.Manifest.Digest);
         var manifest = _documents.Manifest(record.Manifest.Digest);
         var blobs = new List<Descriptor> { manifest.Config };
-        blobs.AddRange(manifest.Layers.Where(l => !(l.Urls is { Count: > 0 } && l.MediaType.Contains("nondistributable", StringComparison.Ordinal) || l.MediaType.Contains("foreign", StringComparison.Ordinal))));
+        blobs.AddRange(manifest.Layers.Where(l => !IsForeign(l)));
         blobs = blobs.DistinctBy(b => b.Digest).ToList();
 
         var sources = MountSources(destination, others, blobs);
@@ -92,6 +92,11 @@ public sealed class ImagePusher
         progress?.Report(new PullProgress(PullPhase.Complete, name, digest, Message: $"{reference}: digest: {digest} size: {manifestBytes.Length}"));
         return digest;
     }
+
+    /// <summary>A layer whose bytes live at its <c>urls</c> (docker's foreign layers, OCI's non-distributable ones).</summary>
+    private static bool IsForeign(Descriptor layer) =>
+        layer.MediaType.Contains("foreign", StringComparison.Ordinal)
+        || (layer.Urls is { Count: > 0 } && layer.MediaType.Contains("nondistributable", StringComparison.Ordinal));
 
     private async Task PushBlobAsync(RemoteRepository repository, Descriptor blob, IReadOnlyList<string> mountFrom, string name, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
