@@ -126,6 +126,21 @@ public sealed class ArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task A_docker_25_save_with_both_an_OCI_index_and_manifest_json_is_read_through_the_index()
+    {
+        // docker save since 25 writes an OCI layout (names in io.containerd.image.name) plus the classic manifest.json.
+        var (source, image) = await SourceAsync(this);
+        string layout = _temp.Combine("docker25");
+        await source.Images.ExportAsync([(source.Images.Find("app:1")!, ["docker.io/library/app:1"])], layout, ArchiveFormat.OciDirectory, default);
+        File.WriteAllText(Path.Combine(layout, "manifest.json"), "[{\"Config\":\"blobs/sha256/" + image.Record.Config.Encoded + "\",\"RepoTags\":[\"wrong:name\"],\"Layers\":[]}]");
+        string archive = _temp.Combine("docker25.tar");
+        System.Formats.Tar.TarFile.CreateFromDirectory(layout, archive, includeBaseDirectory: false);
+
+        var imported = Assert.Single(await NewStore("target").Images.ImportAsync(archive, null, default));
+        Assert.Equal(("docker.io/library/app:1", image.Record.Manifest.Digest.ToString()), (imported.Name, imported.ManifestDigest));
+    }
+
+    [Fact]
     public async Task A_gzip_compressed_docker_archive_imports()
     {
         var (source, image) = await SourceAsync(this);
