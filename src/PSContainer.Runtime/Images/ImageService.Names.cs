@@ -55,15 +55,15 @@ public sealed partial class ImageService
                 throw ContainerRuntimeException.FailedPrecondition("ImageReferencedInMultipleRepositories",
                     $"conflict: unable to delete {id.Short} (must be forced) - image is referenced in multiple repositories", nameOrId);
             }
-            var using_ = users.Where(u => u.ImageId == id.ToString()).ToList();
-            if (using_.Count > 0 && !force)
+            var dependents = users.Where(u => u.ImageId == id.ToString()).ToList();
+            if (dependents.Count > 0 && !force)
             {
                 throw ContainerRuntimeException.FailedPrecondition("ImageInUse",
                     $"conflict: unable to remove {(byName ? "repository reference \"" + Familiar(record.Name) + "\"" : "image " + id.Short)} (must force) - " +
-                    $"container {using_[0].Container} is using its referenced image {id.Short}", nameOrId);
+                    $"container {dependents[0].Container} is using its referenced image {id.Short}", nameOrId);
             }
             var untagged = byName ? [record.Name] : names;
-            if (using_.Any(u => u.Running))
+            if (dependents.Any(u => u.Running))
             {
                 // docker: an image a running container uses cannot be deleted, even forced; it loses its names only.
                 foreach (string name in untagged)
