@@ -5,6 +5,7 @@ using PSContainer.Runtime.Content;
 using PSContainer.Runtime.Images;
 using PSContainer.Runtime.Process;
 using PSContainer.Runtime.Registry;
+using PSContainer.Runtime.Registry.Auth;
 using PSContainer.Runtime.Snapshots;
 
 namespace PSContainer.Runtime;
@@ -32,8 +33,12 @@ public sealed class ContainerEngine
         var cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = 4096 });
         var documents = new ImageDocuments(content, cache);
         Snapshotter = new OverlaySnapshotter(Path.Combine(root, "snapshots"));
-        Images = new ImageService(new ImageStore(Path.Combine(root, "images")), content, documents, Snapshotter,
-            () => new RegistryClient(RegistryConfig.Load()));
+        Images = new ImageService(new ImageStore(Path.Combine(root, "images"), cache), content, documents, Snapshotter,
+            () => new RegistryClient(RegistryConfig.Load(), credentials: CredentialStore.FromEnvironment()))
+        {
+            // Containers pin the images they were created from (removal refuses, garbage collection keeps their layers).
+            Users = () => (Containers?.List() ?? []).Select(c => new ImageUser(c.ImageId, c.Name, c.Status == ContainerStatus.Running)),
+        };
         Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers")), Images, Snapshotter,
             () => new ContainerLauncher(ContainerLauncher.DefaultShimPath));
     }

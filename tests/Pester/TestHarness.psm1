@@ -61,6 +61,7 @@ function Get-StringHash {
     [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes)).ToLowerInvariant()
 }
 
+
 #endregion
 
 #region registry
@@ -69,14 +70,25 @@ function Start-TestRegistry {
     <#
     .SYNOPSIS
     Runs Debian's distribution registry on 127.0.0.1 on a free port with a fresh, empty storage.
+    .DESCRIPTION
+    -Auth basic protects it with an htpasswd file (bcrypt, made with python3-bcrypt); -Auth token
+    puts it in distribution's `auth: token` mode behind Fixtures/token_server.py, which signs JWTs
+    with a key made for this registry (anonymous clients may pull repositories under public/).
+    Either way the user is in Credential (psc-test, random password). -Tls serves HTTPS with a
+    certificate from the run's test CA (New-TestCertificateAuthority). -AllowForeignUrls lets
+    manifests name layers by `urls` on 127.0.0.1 (distribution's validation.manifests.urls).
     .OUTPUTS
-    An object with Url (http://127.0.0.1:<port>), HostPort (127.0.0.1:<port>), Port,
-    StorageDirectory, LogFile, ConfigFile, Directory and Process. Stop it with Stop-TestRegistry.
+    An object with Url (http[s]://127.0.0.1:<port>), HostPort (127.0.0.1:<port>), Port,
+    StorageDirectory, LogFile, ConfigFile, Directory, Process, Auth, Tls, Credential, and for -Tls
+    CaCertificate; for -Auth token TokenUrl, TokenLog and TokenProcess. Stop it with Stop-TestRegistry.
     #>
     [CmdletBinding()]
     param(
-        # Only anonymous access for now; basic and token auth plug in here when the engine needs them.
-        [ValidateSet('none')][string]$Auth = 'none',
+        [ValidateSet('none', 'basic', 'token')][string]$Auth = 'none',
+        [switch]$Tls,
+        [switch]$AllowForeignUrls,
+        # Seconds a token is valid (-Auth token).
+        [int]$TokenLifetime = 300,
         [int]$TimeoutSeconds = 30
     )
 
@@ -84,8 +96,47 @@ function Start-TestRegistry {
     $storage = (New-Item -ItemType Directory -Path (Join-Path $directory 'storage')).FullName
     $logFile = Join-Path $directory 'registry.log'
     $configFile = Join-Path $directory 'config.yml'
+    $password = [guid]::NewGuid().ToString('n')
+    $credential = [pscredential]::new('psc-test', (ConvertTo-SecureString $password -AsPlainText -Force))
+    $tokenProcess = $null
+    $extra = @{}
 
     try {
+        $authYaml = ''
+        if ($Auth -eq 'basic') {
+            $htpasswd = Join-Path $directory 'htpasswd'
+            $hash = Invoke-Tool /usr/bin/python3 -c "import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=4)).decode())" $password
+            Set-Content -LiteralPath $htpasswd -Value "psc-test:$hash"
+            $authYaml = "auth:`n  htpasswd:`n    realm: psc-test`n    path: $htpasswd`n"
+        }
+        elseif ($Auth -eq 'token') {
+            $key = Join-Path $directory 'token.key'
+            $cert = Join-Path $directory 'token.crt'
+            Invoke-Tool openssl req -x509 -newkey rsa:2048 -nodes -keyout $key -out $cert -days 2 -subj '/CN=psc-test-token' | Out-Null
+            $users = Join-Path $directory 'users.json'
+            Set-Content -LiteralPath $users -Value (ConvertTo-Json @{ 'psc-test' = $password })
+            $tokenLog = Join-Path $directory 'token.log'
+            $null = New-Item -ItemType File -Path $tokenLog
+            $tokenPort = Get-FreeTcpPort
+            $tokenProcess = Start-Fixture -Script 'token_server.py' -LogFile (Join-Path $directory 'token-server.out') -ArgumentList @(
+                '--port', $tokenPort, '--key', $key, '--cert', $cert, '--issuer', 'psc-test-issuer',
+                '--users', $users, '--log', $tokenLog, '--expires', $TokenLifetime)
+            Wait-TestHttp -Url "http://127.0.0.1:$tokenPort/healthz" -Process $tokenProcess -TimeoutSeconds $TimeoutSeconds -LogFile (Join-Path $directory 'token-server.out')
+            $extra.TokenUrl = "http://127.0.0.1:$tokenPort/token"
+            $extra.TokenLog = $tokenLog
+            $extra.TokenProcess = $tokenProcess
+            $authYaml = "auth:`n  token:`n    realm: http://127.0.0.1:$tokenPort/token`n    service: psc-test-registry`n    issuer: psc-test-issuer`n    rootcertbundle: $cert`n"
+        }
+        $tlsYaml = ''
+        $scheme = 'http'
+        if ($Tls) {
+            $ca = New-TestCertificateAuthority
+            $tlsYaml = "  tls:`n    certificate: $($ca.ServerCertificate)`n    key: $($ca.ServerKey)`n"
+            $scheme = 'https'
+            $extra.CaCertificate = $ca.Certificate
+        }
+        $urlsYaml = if ($AllowForeignUrls) { "validation:`n  manifests:`n    urls:`n      allow:`n        - '^https?://127\.0\.0\.1:'`n" } else { '' }
+
         foreach ($attempt in 1..3) {
             $port = Get-FreeTcpPort
             # Log level info makes the registry write one access-log line per request, which is
@@ -103,6 +154,7 @@ storage:
 http:
   addr: 127.0.0.1:$port
   secret: psc-test-$([guid]::NewGuid().ToString('n'))
+$tlsYaml$authYaml$urlsYaml
 "@
             # sh redirects straight into the file, then execs, so the Process object *is* the
             # registry and every log line is on disk as soon as the registry writes it (no pipe
@@ -112,15 +164,19 @@ http:
                 $startInfo.ArgumentList.Add($arg)
             }
             $startInfo.UseShellExecute = $false
+            # distribution reads every REGISTRY_* variable as a configuration override (REGISTRY_AUTH_FILE,
+            # which podman and New-TestStore use for credentials, would become auth.file).
+            foreach ($name in @($startInfo.Environment.Keys | Where-Object { $_ -like 'REGISTRY_*' })) { $null = $startInfo.Environment.Remove($name) }
             $process = [System.Diagnostics.Process]::Start($startInfo)
 
-            $url = "http://127.0.0.1:$port"
+            $url = "${scheme}://127.0.0.1:$port"
             $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
             while (-not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) {
                 try {
-                    $response = Invoke-WebRequest -Uri "$url/v2/" -UserAgent $script:ProbeUserAgent -TimeoutSec 2 -SkipHttpErrorCheck
-                    if ($response.StatusCode -eq 200) {
-                        return [pscustomobject]@{
+                    $response = Invoke-WebRequest -Uri "$url/v2/" -UserAgent $script:ProbeUserAgent -TimeoutSec 2 -SkipHttpErrorCheck -SkipCertificateCheck
+                    # 401: up, and asking for credentials (basic or token auth).
+                    if ($response.StatusCode -in 200, 401) {
+                        $registry = [pscustomobject]@{
                             PSTypeName       = 'PSContainer.TestRegistry'
                             Url              = $url
                             HostPort         = "127.0.0.1:$port"
@@ -130,7 +186,12 @@ http:
                             ConfigFile       = $configFile
                             Directory        = $directory
                             Process          = $process
+                            Auth             = $Auth
+                            Tls              = [bool]$Tls
+                            Credential       = $credential
                         }
+                        foreach ($name in $extra.Keys) { $registry | Add-Member -NotePropertyName $name -NotePropertyValue $extra[$name] }
+                        return $registry
                     }
                 }
                 catch {
@@ -153,6 +214,7 @@ http:
         throw 'docker-registry could not bind a free port in 3 attempts.'
     }
     catch {
+        if ($tokenProcess -and -not $tokenProcess.HasExited) { $tokenProcess.Kill(); $tokenProcess.WaitForExit() }
         Remove-Item -LiteralPath $directory -Recurse -Force -ErrorAction SilentlyContinue
         throw
     }
@@ -175,6 +237,10 @@ function Stop-TestRegistry {
             $Registry.Process.Kill()
         }
         $Registry.Process.WaitForExit()
+        if ($Registry.PSObject.Properties['TokenProcess'] -and -not $Registry.TokenProcess.HasExited) {
+            $Registry.TokenProcess.Kill()
+            $Registry.TokenProcess.WaitForExit()
+        }
         if (-not $KeepFiles) {
             Remove-Item -LiteralPath $Registry.Directory -Recurse -Force -ErrorAction SilentlyContinue
         }
@@ -226,6 +292,7 @@ function Get-TestRegistryRequests {
         }
     }
 }
+
 
 #endregion
 
@@ -365,9 +432,15 @@ function Publish-TestImage {
     .SYNOPSIS
     Pushes an OCI layout to a test registry with skopeo; returns Reference, Repository, Tag, Digest, Format.
     .PARAMETER Registry
-    A registry from Start-TestRegistry, or a host:port string.
+    A registry from Start-TestRegistry (its Credential is used when it has authentication), or a host:port string.
     .PARAMETER Format
     oci keeps the OCI media types; v2s2 converts to Docker's schema 2 manifest.
+    .PARAMETER Compression
+    gzip (skopeo's default), zstd (--dest-compress-format zstd) or none: uncompressed layers, which
+    skopeo cannot push (containers/image compresses for registries), so Fixtures/push_layout.py does
+    (anonymous registries only).
+    .PARAMETER All
+    Copies every image of an index (a multi-platform layout), not only this machine's.
     #>
     [CmdletBinding()]
     param(
@@ -375,10 +448,16 @@ function Publish-TestImage {
         [Parameter(Mandatory)][psobject]$Registry,
         [Parameter(Mandatory)][string]$Repository,
         [string]$Tag = 'latest',
-        [ValidateSet('oci', 'v2s2')][string]$Format = 'oci'
+        [ValidateSet('oci', 'v2s2')][string]$Format = 'oci',
+        [ValidateSet('gzip', 'zstd', 'none')][string]$Compression = 'gzip',
+        [switch]$All,
+        [pscredential]$Credential
     )
     process {
         $hostPort = if ($Registry -is [string]) { $Registry } else { $Registry.HostPort }
+        if (-not $Credential -and $Registry -isnot [string] -and $Registry.PSObject.Properties['Auth'] -and $Registry.Auth -ne 'none') {
+            $Credential = $Registry.Credential
+        }
         $reference = "$hostPort/${Repository}:$Tag"
         $digestFile = [IO.Path]::GetTempFileName()
         try {
@@ -386,7 +465,17 @@ function Publish-TestImage {
             # keeps the harness independent of /etc/containers/policy.json.
             $skopeoArgs = @('--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--digestfile', $digestFile)
             if ($Format -eq 'v2s2') { $skopeoArgs += @('--format', 'v2s2') }
-            Invoke-Tool skopeo ($skopeoArgs + @("oci:$Layout", "docker://$reference")) | Out-Null
+            if ($Compression -eq 'zstd') { $skopeoArgs += @('--dest-compress-format', 'zstd') }
+            if ($All) { $skopeoArgs += '--all' }
+            if ($Credential) { $skopeoArgs += @('--dest-creds', "$($Credential.UserName):$($Credential.GetNetworkCredential().Password)") }
+            if ($Compression -eq 'none') {
+                $layoutPath, $layoutTag = $Layout -split ':(?=[^:]+$)'
+                Invoke-Tool /usr/bin/python3 (Join-Path $PSScriptRoot 'Fixtures/push_layout.py') --layout $layoutPath --tag $layoutTag `
+                    --registry $hostPort --repository $Repository --reference $Tag --decompress | Set-Content -LiteralPath $digestFile -NoNewline
+            }
+            else {
+                Invoke-Tool skopeo ($skopeoArgs + @("oci:$Layout", "docker://$reference")) | Out-Null
+            }
             [pscustomobject]@{
                 PSTypeName = 'PSContainer.PublishedTestImage'
                 Reference  = $reference
@@ -410,8 +499,11 @@ function New-TestStore {
     <#
     .SYNOPSIS
     Points PSCONTAINER_ROOT at a fresh, empty directory and PSCONTAINER_CONFIG at a fresh config
-    file ("{}"), so a test never sees the machine's store or another test's. Returns Root,
-    ConfigPath and Directory; Remove-TestStore deletes it and restores the previous variables.
+    file ("{}"), so a test never sees the machine's store or another test's. Credentials are
+    isolated the same way: REGISTRY_AUTH_FILE (AuthFile, not created) and DOCKER_CONFIG
+    (DockerConfigDirectory, empty) point into the store's directory. Returns Root, ConfigPath,
+    AuthFile, DockerConfigDirectory and Directory; Remove-TestStore deletes it and restores the
+    previous variables.
     #>
     [CmdletBinding()]
     param()
@@ -419,16 +511,23 @@ function New-TestStore {
     $root = (New-Item -ItemType Directory -Path (Join-Path $directory 'root')).FullName
     $config = Join-Path $directory 'config.json'
     Set-Content -LiteralPath $config -Value '{}'
+    $dockerConfig = (New-Item -ItemType Directory -Path (Join-Path $directory 'docker')).FullName
     $store = [pscustomobject]@{
-        PSTypeName     = 'PSContainer.TestStore'
-        Root           = $root
-        ConfigPath     = $config
-        Directory      = $directory
-        PreviousRoot   = $env:PSCONTAINER_ROOT
-        PreviousConfig = $env:PSCONTAINER_CONFIG
+        PSTypeName            = 'PSContainer.TestStore'
+        Root                  = $root
+        ConfigPath            = $config
+        AuthFile              = Join-Path $directory 'auth.json'
+        DockerConfigDirectory = $dockerConfig
+        Directory             = $directory
+        PreviousRoot          = $env:PSCONTAINER_ROOT
+        PreviousConfig        = $env:PSCONTAINER_CONFIG
+        PreviousAuthFile      = $env:REGISTRY_AUTH_FILE
+        PreviousDockerConfig  = $env:DOCKER_CONFIG
     }
     $env:PSCONTAINER_ROOT = $root
     $env:PSCONTAINER_CONFIG = $config
+    $env:REGISTRY_AUTH_FILE = $store.AuthFile
+    $env:DOCKER_CONFIG = $dockerConfig
     $store
 }
 
@@ -445,6 +544,10 @@ function Remove-TestStore {
         Stop-TestStoreProcess -Root $Store.Root
         $env:PSCONTAINER_ROOT = $Store.PreviousRoot
         $env:PSCONTAINER_CONFIG = $Store.PreviousConfig
+        if ($Store.PSObject.Properties['PreviousAuthFile']) {
+            $env:REGISTRY_AUTH_FILE = $Store.PreviousAuthFile
+            $env:DOCKER_CONFIG = $Store.PreviousDockerConfig
+        }
         Remove-Item -LiteralPath $Store.Directory -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
@@ -453,16 +556,20 @@ function Set-TestRegistryConfig {
     <#
     .SYNOPSIS
     Writes the registry config file (docker daemon.json keys): registry-mirrors apply to docker.io
-    images; insecure-registries are host:port values reached over plain http.
+    images; insecure-registries are host:port values reached over plain http; certs-directories
+    are certs.d directories (CA certificates per registry).
     #>
     [CmdletBinding()]
     param(
         [string[]]$Mirror = @(),
         [string[]]$Insecure = @(),
+        # certs.d directories (docker's layout; New-TestCertsDirectory makes one). None: an empty list,
+        # so the machine's /etc/docker/certs.d never leaks into a test.
+        [string[]]$CertsDirectory = @(),
         [string]$Path = $env:PSCONTAINER_CONFIG
     )
     if (-not $Path) { throw 'No config path: call New-TestStore first or pass -Path.' }
-    $config = [ordered]@{ 'registry-mirrors' = @($Mirror); 'insecure-registries' = @($Insecure) }
+    $config = [ordered]@{ 'registry-mirrors' = @($Mirror); 'insecure-registries' = @($Insecure); 'certs-directories' = @($CertsDirectory) }
     Set-Content -LiteralPath $Path -Value (ConvertTo-Json -InputObject $config -Depth 3)
 }
 
@@ -571,6 +678,12 @@ function Start-TestPwshProcess {
 
 #endregion
 
+# The fixtures that registries with authentication, faults and credentials need.
+. (Join-Path $PSScriptRoot 'TestHarness.Fixtures.ps1')
+
 Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
     New-TestImage, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
-    Set-TestRegistryConfig, New-TestTempDirectory, Invoke-TestPwsh, Start-TestPwsh, Wait-TestCondition, Get-TestFileLock
+    Set-TestRegistryConfig, New-TestTempDirectory, Invoke-TestPwsh, Start-TestPwsh, Wait-TestCondition, Get-TestFileLock,
+    New-TestCertificateAuthority, New-TestCertsDirectory, Get-TestTokenRequests,
+    Start-TestFaultProxy, Set-TestFaultProxyRule, Get-TestFaultProxyLog, Add-TestFaultProxyFile, Stop-TestFaultProxy,
+    New-MultiPlatformTestImage, New-TestCredentialHelper
