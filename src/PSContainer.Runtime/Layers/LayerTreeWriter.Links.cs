@@ -238,6 +238,7 @@ internal sealed partial class LayerTreeWriter
                 }
             }
             Check(parent.TryChmod(name, (uint)((ushort)st.st_mode & 0xFFF)), "fchmodat", parent, name);
+            _inherited![Key(zPath[..^1])] = _directoryTimes.Count;
             _directoryTimes.Add((zPath.ToArray(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
             return;
         }

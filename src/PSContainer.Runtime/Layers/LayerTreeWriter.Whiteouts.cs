@@ -36,6 +36,7 @@ internal sealed partial class LayerTreeWriter
                 // The marker itself is never created; overlayfs hides the lower directories' content instead.
                 Check(parent.TrySetXattr("\0"u8, OpaqueXattr, "y"u8), "setxattr trusted.overlay.opaque", parent, "\0"u8);
                 _opaque!.Add(Key(parentPath));
+                ForgetInheritedBelow(Key(parentPath));
             }
             else
             {
@@ -111,6 +112,68 @@ internal sealed partial class LayerTreeWriter
     {
         Check(parent.TrySetXattr(name, OpaqueXattr, "y"u8), "setxattr trusted.overlay.opaque", parent, name);
         _opaque!.Add(Key(path));
+        ForgetInheritedBelow(Key(path));
+    }
+
+    /// <summary>
+    /// Overlay mode: an opaque directory met after implicit directories below it were given a lower layer's
+    /// metadata (the tar listed the marker late). Had the marker come first, those directories would have had
+    /// nothing to inherit from, so they get the defaults now: the marker applies first whatever the tar order.
+    /// </summary>
+    private void ForgetInheritedBelow(string directory)
+    {
+        if (_inherited is not { Count: > 0 })
+        {
+            return;
+        }
+        string prefix = directory.Length == 0 ? "" : directory + "/";
+        foreach (var (key, timeIndex) in _inherited.Where(i => i.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+        {
+            _inherited.Remove(key);
+            _directoryTimes[timeIndex] = default; // its lower mtime no longer applies
+            byte[] path = System.Text.Encoding.Latin1.GetBytes(key + "\0");
+            int slash = Array.LastIndexOf(path, (byte)'/');
+            var parent = ResolveParentNoCreate(path, slash);
+            if (parent is null)
+            {
+                continue;
+            }
+            try
+            {
+                ResetToDefaults(parent, path.AsSpan(slash + 1));
+            }
+            finally
+            {
+                if (parent != _root)
+                {
+                    parent.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>The metadata of a directory this layer implies without listing it: root:root 0755, no xattrs but overlay's own.</summary>
+    private unsafe void ResetToDefaults(DirectoryFd parent, ReadOnlySpan<byte> name)
+    {
+        Check(parent.TryChown(name, 0, 0), "fchownat", parent, name);
+        Span<byte> path = stackalloc byte[64 + name.Length];
+        int length = parent.ProcPath(name, path);
+        foreach (var (key, _) in Xattrs.List(parent, name))
+        {
+            if (key.AsSpan().StartsWith("trusted.overlay."u8))
+            {
+                continue; // this layer's own opaque flag stays
+            }
+            fixed (byte* p = path[..length])
+            fixed (byte* k = key)
+            {
+                if (Native.lremovexattr(p, k) != 0)
+                {
+                    Check(LinuxException.LastErrno, "lremovexattr", parent, name);
+                }
+            }
+        }
+        Check(parent.TryChmod(name, 0b111_101_101), "fchmodat", parent, name);
     }
 
     /// <summary>
@@ -173,6 +236,12 @@ internal sealed partial class LayerTreeWriter
         }
         foreach (var (child, key) in kept)
         {
+            if (!_unpacked!.Contains(key))
+            {
+                // A lower directory kept only because this layer put something below it: with the lower content
+                // hidden it is an implied directory of this layer, as if the marker had come first.
+                ResetToDefaults(directory, child.Span);
+            }
             using var sub = directory.TryOpenChild(child.Span, out errno)
                 ?? throw new LinuxException(errno, "openat", Where(directory, child.Span));
             ClearLowerContent(sub, System.Text.Encoding.Latin1.GetBytes(key));

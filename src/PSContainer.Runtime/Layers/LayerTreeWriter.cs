@@ -33,6 +33,7 @@ internal sealed partial class LayerTreeWriter : IDisposable
     private readonly HashSet<string>? _ancestors; // Apply mode: directories above a path this layer created
     private readonly HashSet<string>? _whiteouts; // Overlay mode: whiteout devices this layer created
     private readonly HashSet<string>? _opaque; // Overlay mode: directories this layer made opaque
+    private readonly Dictionary<string, int>? _inherited; // Overlay mode: implicit directories with a lower layer's metadata -> their _directoryTimes index
     private byte[] _path = new byte[512];
     private byte[] _scratch = new byte[512];
     private byte[] _parentKey = [];
@@ -57,6 +58,7 @@ internal sealed partial class LayerTreeWriter : IDisposable
         {
             _whiteouts = new HashSet<string>(StringComparer.Ordinal);
             _opaque = new HashSet<string>(StringComparer.Ordinal);
+            _inherited = new Dictionary<string, int>(StringComparer.Ordinal);
         }
     }
 
@@ -104,6 +106,7 @@ internal sealed partial class LayerTreeWriter : IDisposable
         switch (entry.Type)
         {
             case TarEntry.TypeDirectory:
+                _inherited?.Remove(Key(path[..^1])); // listed now: its own metadata, not a lower layer's
                 CreateDirectory(entry, parent, name, path);
                 if (overWhiteout)
                 {
@@ -136,6 +139,10 @@ internal sealed partial class LayerTreeWriter : IDisposable
     {
         foreach (var (pathZ, seconds, nanoseconds) in _directoryTimes)
         {
+            if (pathZ is null)
+            {
+                continue; // withdrawn (an inherited mtime that an opaque marker made moot)
+            }
             var path = pathZ.AsSpan();
             int slash = path.LastIndexOf((byte)'/');
             EnsureCapacity(ref _scratch, path.Length);

@@ -14,7 +14,7 @@ namespace PSContainer.Tests.Snapshots;
 /// The behaviour every <see cref="ISnapshotter"/> must have (containerd's snapshots/testsuite style): derive, say how
 /// to build one and how to look at a prepared rootfs, and every test here runs against it.
 /// </summary>
-public abstract class SnapshotterConformance<T> : IDisposable
+public abstract partial class SnapshotterConformance<T> : IDisposable
     where T : SnapshotStore
 {
     protected SnapshotterConformance()
