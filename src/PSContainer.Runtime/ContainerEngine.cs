@@ -31,7 +31,8 @@ public sealed class ContainerEngine
         Content = content;
         var cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = 4096 });
         var documents = new ImageDocuments(content, cache);
-        Snapshotter = new OverlaySnapshotter(Path.Combine(root, "snapshots"));
+        // Overlay unless $PSCONTAINER_SNAPSHOTTER says otherwise or the kernel cannot build one in this store.
+        Snapshotter = SnapshotterSelector.ForDirectory(Path.Combine(root, "snapshots"));
         Images = new ImageService(new ImageStore(Path.Combine(root, "images")), content, documents, Snapshotter,
             () => new RegistryClient(RegistryConfig.Load()));
         Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers")), Images, Snapshotter,
