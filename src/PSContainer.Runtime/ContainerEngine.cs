@@ -35,6 +35,7 @@ public sealed class ContainerEngine
         Snapshotter = SnapshotterSelector.ForDirectory(Path.Combine(root, "snapshots"));
         Images = new ImageService(new ImageStore(Path.Combine(root, "images")), content, documents, Snapshotter,
             () => new RegistryClient(RegistryConfig.Load()));
+        Rootfs = new RootfsInspector(content, Images, Path.Combine(root, "snapshots"));
         Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers")), Images, Snapshotter,
             () => new ContainerLauncher(ContainerLauncher.DefaultShimPath));
     }
@@ -48,6 +49,9 @@ public sealed class ContainerEngine
     public ImageService Images { get; }
 
     public ContainerService Containers { get; }
+
+    /// <summary>Layer contents, container changes and image comparisons (read-only).</summary>
+    public RootfsInspector Rootfs { get; }
 
     /// <summary>The root in effect: <c>$PSCONTAINER_ROOT</c> if set, else the default.</summary>
     public static string CurrentRoot

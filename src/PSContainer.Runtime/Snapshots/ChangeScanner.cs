@@ -1,0 +1,340 @@
+using System.Text;
+using PSContainer.Runtime.Errors;
+using PSContainer.Runtime.Layers;
+using PSContainer.Runtime.Linux;
+using Tmds.Linux;
+using Sys = Tmds.Linux.LibC;
+
+namespace PSContainer.Runtime.Snapshots;
+
+/// <summary>
+/// What a container changed against its image, read from disk without mounting anything (docker diff).
+///
+/// Overlay: only the upper directory is walked. A 0/0 character device there is a deletion; anything else is a
+/// change when the image (the lower layers, looked up the way overlayfs does: top first, a whiteout or a
+/// non-directory ending the search, an opaque directory ending the descent) has that path, else an addition. An
+/// opaque directory in the upper layer also deletes every lower child it does not have itself. Directories that
+/// overlayfs copied up because something inside them changed are changes, as docker reports them.
+///
+/// Copy: the container's full tree is compared with the image's (the top snapshot), by type, mode, owner, size,
+/// mtime, device number and link target — the same test docker's vfs driver makes.
+///
+/// Paths in <c>ignoreAdded</c> (the runtime's mount points) are not reported as added: the runtime made them.
+/// </summary>
+public static class ChangeScanner
+{
+    /// <summary>
+    /// The changes of a container from its rootfs mount records: one overlay (upper against lowers), or one bind
+    /// mount of the copy driver's full tree (against <paramref name="imageTree"/>, asked only then).
+    /// </summary>
+    public static List<ContainerChange> Scan(string container, IReadOnlyList<Mount> rootfsMounts, Func<string?> imageTree, IReadOnlySet<string> ignoreAdded)
+    {
+        var rootfs = rootfsMounts.Count == 1 ? rootfsMounts[0] : null;
+        if (rootfs?.Type == "overlay")
+        {
+            var (upper, lowers) = OverlayDirectories(rootfs, container);
+            return Overlay(container, upper, lowers, ignoreAdded);
+        }
+        if (rootfs?.Type == "bind")
+        {
+            return Copy(container, rootfs.Source, imageTree(), ignoreAdded);
+        }
+        throw ContainerRuntimeException.FailedPrecondition("ContainerRootfsUnknown",
+            $"container {container}: its root filesystem is not an overlay or a copy, so its changes cannot be read", container);
+    }
+
+    /// <summary>Reads an overlay's upper directory against its lower directories (top first).</summary>
+    public static List<ContainerChange> Overlay(string container, string upper, IReadOnlyList<string> lowers, IReadOnlySet<string> ignoreAdded)
+    {
+        var changes = new List<ContainerChange>();
+        using var upperFd = OpenReadable(upper);
+        var stack = new List<DirectoryFd>(lowers.Count);
+        try
+        {
+            foreach (string lower in lowers)
+            {
+                stack.Add(OpenReadable(lower));
+            }
+            new OverlayWalk(container, changes, ignoreAdded).Directory(upperFd, "/", stack);
+        }
+        finally
+        {
+            stack.ForEach(d => d.Dispose());
+        }
+        changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return changes;
+    }
+
+    /// <summary>Compares a full tree with the image's full tree (null: an image without layers, so everything is added).</summary>
+    public static List<ContainerChange> Copy(string container, string tree, string? image, IReadOnlySet<string> ignoreAdded)
+    {
+        var changes = new List<ContainerChange>();
+        using var treeFd = OpenReadable(tree);
+        using var imageFd = image is null ? null : OpenReadable(image);
+        CompareDirectories(container, changes, ignoreAdded, treeFd, imageFd, "/");
+        changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return changes;
+    }
+
+    private static void CompareDirectories(string container, List<ContainerChange> changes, IReadOnlySet<string> ignoreAdded,
+        DirectoryFd mine, DirectoryFd? image, string path)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (nameZ, _) in DirectoryTree.ReadEntries(mine))
+        {
+            string name = Encoding.Latin1.GetString(nameZ.Span[..^1]);
+            seen.Add(name);
+            string childPath = Join(path, nameZ.Span);
+            Check(mine.TryStat(nameZ.Span, out stat st), "fstatat", mine, nameZ.Span);
+            stat imageSt = default;
+            bool inImage = image is not null && image.TryStat(nameZ.Span, out imageSt) == 0;
+            if (!inImage)
+            {
+                if (!(Sys.S_ISDIR(st.st_mode) && ignoreAdded.Contains(childPath)))
+                {
+                    changes.Add(Change(container, childPath, ChangeKind.Added, st));
+                }
+            }
+            else if (Differs(mine, image!, nameZ.Span, st, imageSt))
+            {
+                changes.Add(Change(container, childPath, ChangeKind.Changed, st));
+            }
+            if (Sys.S_ISDIR(st.st_mode))
+            {
+                using var child = OpenChild(mine, nameZ.Span)!;
+                using var imageChild = inImage && Sys.S_ISDIR(imageSt.st_mode) ? OpenChild(image!, nameZ.Span) : null;
+                CompareDirectories(container, changes, ignoreAdded, child, imageChild, childPath);
+            }
+        }
+        if (image is null)
+        {
+            return;
+        }
+        foreach (var (nameZ, _) in DirectoryTree.ReadEntries(image))
+        {
+            if (!seen.Contains(Encoding.Latin1.GetString(nameZ.Span[..^1])) && image.TryStat(nameZ.Span, out stat st) == 0)
+            {
+                changes.Add(Change(container, Join(path, nameZ.Span), ChangeKind.Deleted, st));
+            }
+        }
+    }
+
+    private static bool Differs(DirectoryFd a, DirectoryFd b, ReadOnlySpan<byte> name, in stat x, in stat y)
+    {
+        if (x.st_mode != y.st_mode || x.st_uid != y.st_uid || x.st_gid != y.st_gid
+            || x.st_mtim.tv_sec != y.st_mtim.tv_sec || x.st_mtim.tv_nsec != y.st_mtim.tv_nsec)
+        {
+            return true;
+        }
+        if (Sys.S_ISDIR(x.st_mode))
+        {
+            return false;
+        }
+        if (x.st_size != y.st_size || (ulong)x.st_rdev != (ulong)y.st_rdev)
+        {
+            return true;
+        }
+        return Sys.S_ISLNK(x.st_mode) && !ReadLink(a, name).AsSpan().SequenceEqual(ReadLink(b, name));
+    }
+
+    private sealed class OverlayWalk(string container, List<ContainerChange> changes, IReadOnlySet<string> ignoreAdded)
+    {
+        /// <summary>Walks one upper directory; <paramref name="lowers"/> are its counterparts in the lower layers that show through.</summary>
+        public void Directory(DirectoryFd upper, string path, List<DirectoryFd> lowers)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (nameZ, _) in DirectoryTree.ReadEntries(upper))
+            {
+                var name = nameZ.Span;
+                names.Add(Encoding.Latin1.GetString(name[..^1]));
+                string childPath = Join(path, name);
+                Check(upper.TryStat(name, out stat st), "fstatat", upper, name);
+                var below = Lookup(lowers, name);
+                if (IsWhiteout(st))
+                {
+                    if (below is { } hidden)
+                    {
+                        changes.Add(Change(container, childPath, ChangeKind.Deleted, hidden));
+                    }
+                    continue;
+                }
+                if (below is null)
+                {
+                    if (!(Sys.S_ISDIR(st.st_mode) && ignoreAdded.Contains(childPath)))
+                    {
+                        changes.Add(Change(container, childPath, ChangeKind.Added, st));
+                    }
+                }
+                else
+                {
+                    changes.Add(Change(container, childPath, ChangeKind.Changed, st));
+                }
+                if (!Sys.S_ISDIR(st.st_mode))
+                {
+                    continue;
+                }
+                using var child = OpenChild(upper, name)!;
+                var childLowers = below is { } b && Sys.S_ISDIR(b.st_mode) ? Descend(lowers, name) : [];
+                try
+                {
+                    if (IsOpaque(upper, name))
+                    {
+                        ReportHidden(child, childPath, childLowers);
+                        Directory(child, childPath, []);
+                    }
+                    else
+                    {
+                        Directory(child, childPath, childLowers);
+                    }
+                }
+                finally
+                {
+                    childLowers.ForEach(d => d.Dispose());
+                }
+            }
+        }
+
+        /// <summary>An opaque upper directory: every child the lower layers show and the upper one lacks is deleted.</summary>
+        private void ReportHidden(DirectoryFd upper, string path, List<DirectoryFd> lowers)
+        {
+            var decided = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var lower in lowers)
+            {
+                foreach (var (nameZ, _) in DirectoryTree.ReadEntries(lower))
+                {
+                    string name = Encoding.Latin1.GetString(nameZ.Span[..^1]);
+                    if (!decided.Add(name) || lower.TryStat(nameZ.Span, out stat st) != 0 || IsWhiteout(st))
+                    {
+                        continue; // a higher layer decided it already, or this layer hides it
+                    }
+                    if (upper.TryStat(nameZ.Span, out _) != 0)
+                    {
+                        changes.Add(Change(container, Join(path, nameZ.Span), ChangeKind.Deleted, st));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The first lower layer's entry for <paramref name="name"/>, or null when none shows one (a whiteout hides).</summary>
+        private static stat? Lookup(List<DirectoryFd> lowers, ReadOnlySpan<byte> name)
+        {
+            foreach (var lower in lowers)
+            {
+                if (lower.TryStat(name, out stat st) == 0)
+                {
+                    return IsWhiteout(st) ? null : st;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>The lower directories of <paramref name="name"/> that show through, top first, as overlayfs merges them.</summary>
+        private static List<DirectoryFd> Descend(List<DirectoryFd> lowers, ReadOnlySpan<byte> name)
+        {
+            var result = new List<DirectoryFd>();
+            foreach (var lower in lowers)
+            {
+                if (lower.TryStat(name, out stat st) != 0)
+                {
+                    continue;
+                }
+                if (!Sys.S_ISDIR(st.st_mode))
+                {
+                    break; // a file, symlink or whiteout in this layer hides every layer below
+                }
+                result.Add(OpenChild(lower, name)!);
+                if (IsOpaque(lower, name))
+                {
+                    break;
+                }
+            }
+            return result;
+        }
+    }
+
+    /// <summary>The upper directory and the lower directories (top first) of an overlay mount record.</summary>
+    private static (string Upper, List<string> Lowers) OverlayDirectories(Mount mount, string container)
+    {
+        string? upper = null;
+        var lowers = new List<string>();
+        foreach (string option in mount.Options)
+        {
+            if (option.StartsWith("upperdir=", StringComparison.Ordinal))
+            {
+                upper = option["upperdir=".Length..];
+            }
+            else if (option.StartsWith("lowerdir+=", StringComparison.Ordinal))
+            {
+                lowers.Add(option["lowerdir+=".Length..]);
+            }
+            else if (option.StartsWith("lowerdir=", StringComparison.Ordinal))
+            {
+                lowers.AddRange(option["lowerdir=".Length..].Split(':'));
+            }
+        }
+        return upper is null
+            ? throw ContainerRuntimeException.FailedPrecondition("ContainerRootfsUnknown", $"container {container}: its overlay has no upper directory", container)
+            : (upper, lowers);
+    }
+
+    private static bool IsWhiteout(in stat st) => (st.st_mode & 0xF000) == 0x2000 && (ulong)st.st_rdev == 0;
+
+    private static bool IsOpaque(DirectoryFd parent, ReadOnlySpan<byte> name) =>
+        Xattrs.List(parent, name).Any(x => x.Key.AsSpan().SequenceEqual("trusted.overlay.opaque\0"u8) && x.Value.AsSpan().SequenceEqual("y"u8));
+
+    private static ContainerChange Change(string container, string path, ChangeKind kind, in stat st) => new()
+    {
+        Container = container,
+        Path = path,
+        Change = kind,
+        Type = ((uint)st.st_mode & 0xF000) switch
+        {
+            0x4000 => LayerEntryType.Directory,
+            0xA000 => LayerEntryType.Symlink,
+            0x2000 => LayerEntryType.CharacterDevice,
+            0x6000 => LayerEntryType.BlockDevice,
+            0x1000 => LayerEntryType.Fifo,
+            _ => LayerEntryType.File,
+        },
+    };
+
+    private static string Join(string path, ReadOnlySpan<byte> nameZ) =>
+        (path == "/" ? "/" : path + "/") + Encoding.UTF8.GetString(nameZ[..^1]);
+
+    private static unsafe byte[] ReadLink(DirectoryFd parent, ReadOnlySpan<byte> name)
+    {
+        byte[] buffer = new byte[4096];
+        long n;
+        fixed (byte* p = name)
+        fixed (byte* b = buffer)
+        {
+            n = Sys.readlinkat(parent.Fd, p, b, (size_t)buffer.Length);
+        }
+        return n < 0 ? [] : buffer[..(int)n];
+    }
+
+    private static DirectoryFd OpenReadable(string path)
+    {
+        using var parent = DirectoryFd.Open(path);
+        return OpenChild(parent, "\0"u8) ?? throw new LinuxException(Errno.ENOENT, "open", path);
+    }
+
+    /// <summary>A readable descriptor of a child directory (or of the directory itself for "\0"), never following a symlink.</summary>
+    private static DirectoryFd? OpenChild(DirectoryFd parent, ReadOnlySpan<byte> name)
+    {
+        int fd = parent.TryOpenChildRaw(name.Length == 1 ? ".\0"u8 : name, Sys.O_RDONLY | Sys.O_DIRECTORY, out int errno);
+        if (fd < 0)
+        {
+            return errno == Sys.ENOENT || errno == Sys.ENOTDIR ? null : throw new LinuxException(errno, "openat", parent.DisplayPath + "/" + DirectoryFd.Show(name));
+        }
+        return DirectoryFd.Adopt(fd, parent.DisplayPath + (name.Length == 1 ? "" : "/" + DirectoryFd.Show(name)));
+    }
+
+    private static void Check(int errno, string call, DirectoryFd parent, ReadOnlySpan<byte> name)
+    {
+        if (errno != 0)
+        {
+            throw new LinuxException(errno, call, parent.DisplayPath + "/" + DirectoryFd.Show(name));
+        }
+    }
+}
