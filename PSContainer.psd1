@@ -12,6 +12,7 @@
     FormatsToProcess     = @(
         'out/module/Formats/Images.Format.ps1xml'
         'out/module/Formats/Containers.Format.ps1xml'
+        'out/module/Formats/Rootfs.Format.ps1xml'
     )
     # Listed one by one (no wildcards) so that PowerShell can discover them without loading the module.
     CmdletsToExport      = @(
@@ -19,6 +20,8 @@
         'Invoke-ContainerImagePull'
         'Get-ContainerImage'
         'Get-ContainerLayer'
+        'Get-ContainerChange'
+        'Compare-ContainerImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
