@@ -74,7 +74,7 @@ internal sealed partial class LayerTreeWriter
     /// missing directories are created (0755 root, or the metadata of the same directory in a lower layer);
     /// without, a missing parent gives null.
     /// </summary>
-    private DirectoryFd? ResolveParent(ReadOnlySpan<byte> parentPath, int slash, TarEntry entry, bool create)
+    private DirectoryFd? ResolveParent(ReadOnlySpan<byte> parentPath, int slash, TarEntry entry, bool create, bool forWhiteout = false)
     {
         if (parentPath.IsEmpty)
         {
@@ -90,6 +90,13 @@ internal sealed partial class LayerTreeWriter
         {
             var zParent = _path.AsSpan(0, slash + 1);
             var fd = _root.TryOpenInRoot(zParent, out int errno);
+            if (fd is null && errno == Sys.ENOTDIR && forWhiteout)
+            {
+                // A whiteout below a path that is not a directory here (this layer put a file, link or whiteout
+                // there, as umoci writes "d" then "d/.wh.x" when a directory became a file): nothing below it shows
+                // through, so there is nothing to hide. Nothing is created.
+                return null;
+            }
             // ENOTDIR may mean a whiteout device of this layer on the way, which a directory then replaces.
             if (fd is null && create && (errno == Sys.ENOENT || (errno == Sys.ENOTDIR && _whiteouts is { Count: > 0 })))
             {

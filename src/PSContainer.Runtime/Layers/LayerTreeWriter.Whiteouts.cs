@@ -26,10 +26,10 @@ internal sealed partial class LayerTreeWriter
         bool overlay = _options.WhiteoutMode == WhiteoutMode.Overlay;
         if (name.SequenceEqual(OpaqueMarker))
         {
-            var parent = ResolveParent(parentPath, slash, entry, create: overlay);
+            var parent = ResolveParent(parentPath, slash, entry, create: overlay, forWhiteout: true);
             if (parent is null)
             {
-                return; // Apply mode: nothing below to hide
+                return; // nothing below to hide
             }
             if (overlay)
             {
@@ -53,10 +53,10 @@ internal sealed partial class LayerTreeWriter
         {
             throw LayerErrors.Invalid(LayerErrors.InvalidWhiteout, _layer, entry.DisplayName, "whiteout without a valid name");
         }
-        var directory = ResolveParent(parentPath, slash, entry, create: overlay);
+        var directory = ResolveParent(parentPath, slash, entry, create: overlay, forWhiteout: true);
         if (directory is null)
         {
-            return;
+            return; // nothing below to hide
         }
         string key = Key(parentPath.IsEmpty ? target[..^1] : Join(parentPath, target));
         if (overlay)

@@ -219,4 +219,22 @@ public sealed class WhiteoutTests : IDisposable
         _f.AssertOutsideUntouched();
         Assert.True(File.Exists(Path.Combine(_f.Canary, "passwd")));
     }
+
+    [Theory]
+    [InlineData(WhiteoutMode.Overlay)]
+    [InlineData(WhiteoutMode.Apply)]
+    public void Whiteout_below_a_path_the_same_layer_made_a_file_is_moot(WhiteoutMode mode)
+    {
+        // umoci writes this when a directory became a file: "d" (the file), then "d/.wh.x" for the lower d/x.
+        if (mode == WhiteoutMode.Apply)
+        {
+            Directory.CreateDirectory(_f.In("d"));
+            File.WriteAllText(_f.In("d/x"), "lower");
+        }
+        _f.Unpack(new TarBuilder().File("d", "now a file").Whiteout("d/.wh.x").Whiteout(".wh.gone").Whiteout("gone/.wh.y")
+            .Whiteout("gone/.wh..wh..opq").Build(), new LayerUnpackOptions { WhiteoutMode = mode });
+        Assert.Equal("now a file", File.ReadAllText(_f.In("d")));
+        Assert.Equal(mode == WhiteoutMode.Overlay, LayerFixture.Exists(_f.In("gone")) && LayerFixture.LStat(_f.In("gone")).IsChar);
+        _f.AssertOutsideUntouched();
+    }
 }
