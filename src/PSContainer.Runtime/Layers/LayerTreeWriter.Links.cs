@@ -115,6 +115,7 @@ internal sealed partial class LayerTreeWriter
             DropCache();
             _parentCache = fd;
             _parentKey = parentPath.ToArray();
+            PreserveTimes(fd, parentPath);
             return fd;
         }
         finally
@@ -170,6 +171,7 @@ internal sealed partial class LayerTreeWriter
                 {
                     var component = new byte[end - start + 1];
                     zParent[start..end].CopyTo(component);
+                    PreserveTimes(current, zParent[..Math.Max(0, start - 1)]);
                     int rc = current.TryMakeDirectory(component, 0b111_101_101);
                     if (rc == Sys.EEXIST)
                     {

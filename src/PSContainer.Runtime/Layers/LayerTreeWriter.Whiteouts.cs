@@ -207,6 +207,7 @@ internal sealed partial class LayerTreeWriter
     /// </summary>
     private void ClearLowerContent(DirectoryFd directory, ReadOnlySpan<byte> directoryPath)
     {
+        PreserveTimes(directory, directoryPath);
         string prefix = directoryPath.IsEmpty ? "" : Key(directoryPath) + "/";
         int fd = directory.TryOpenChildRaw(".\0"u8, Sys.O_RDONLY | Sys.O_DIRECTORY, out int errno);
         Check(fd < 0 ? errno : 0, "openat", directory, "\0"u8);
@@ -239,13 +240,46 @@ internal sealed partial class LayerTreeWriter
             if (!_unpacked!.Contains(key))
             {
                 // A lower directory kept only because this layer put something below it: with the lower content
-                // hidden it is an implied directory of this layer, as if the marker had come first.
+                // hidden it is an implied directory of this layer, as if the marker had come first — also its mtime,
+                // which is not restored (overlay's implied directory has none to restore either).
                 ResetToDefaults(directory, child.Span);
+                if (_preserved!.TryGetValue(key, out int timeIndex) && timeIndex >= 0)
+                {
+                    _directoryTimes[timeIndex] = default;
+                }
+                _preserved[key] = -1;
             }
             using var sub = directory.TryOpenChild(child.Span, out errno)
                 ?? throw new LinuxException(errno, "openat", Where(directory, child.Span));
             ClearLowerContent(sub, System.Text.Encoding.Latin1.GetBytes(key));
         }
+    }
+
+    /// <summary>
+    /// Apply mode: a lower directory that this layer changes without listing it (it adds or removes something inside)
+    /// keeps the mtime it had, restored at the end with the others — overlay mode gives such a directory the lower
+    /// layer's metadata too, and both drivers must show the same tree.
+    /// </summary>
+    private void PreserveTimes(DirectoryFd directory, ReadOnlySpan<byte> path)
+    {
+        if (_preserved is null || path.IsEmpty)
+        {
+            return;
+        }
+        string key = Key(path);
+        if (_unpacked!.Contains(key) || _preserved.ContainsKey(key))
+        {
+            return;
+        }
+        if (directory.TryStat("\0"u8, out stat st) != 0)
+        {
+            _preserved[key] = -1;
+            return;
+        }
+        _preserved[key] = _directoryTimes.Count;
+        byte[] z = new byte[path.Length + 1];
+        path.CopyTo(z);
+        _directoryTimes.Add((z, st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
     }
 
     private static bool IsDirectory(DirectoryFd parent, ReadOnlySpan<byte> name) =>

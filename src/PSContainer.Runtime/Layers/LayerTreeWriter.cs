@@ -31,6 +31,7 @@ internal sealed partial class LayerTreeWriter : IDisposable
     private readonly List<(byte[] Path, long Seconds, long Nanoseconds)> _directoryTimes = [];
     private readonly HashSet<string>? _unpacked; // Apply mode: paths this layer created (an opaque dir keeps them)
     private readonly HashSet<string>? _ancestors; // Apply mode: directories above a path this layer created
+    private readonly Dictionary<string, int>? _preserved; // Apply mode: lower directories changed here -> their _directoryTimes index
     private readonly HashSet<string>? _whiteouts; // Overlay mode: whiteout devices this layer created
     private readonly HashSet<string>? _opaque; // Overlay mode: directories this layer made opaque
     private readonly Dictionary<string, int>? _inherited; // Overlay mode: implicit directories with a lower layer's metadata -> their _directoryTimes index
@@ -53,6 +54,7 @@ internal sealed partial class LayerTreeWriter : IDisposable
         {
             _unpacked = new HashSet<string>(StringComparer.Ordinal);
             _ancestors = new HashSet<string>(StringComparer.Ordinal);
+            _preserved = new Dictionary<string, int>(StringComparer.Ordinal);
         }
         else
         {

@@ -334,8 +334,8 @@ public sealed class LayerRulesTests : IDisposable
     [Fact]
     public void Root_entry_metadata_is_not_applied_and_the_layer_root_stays_a_directory()
     {
-        // "./" carries the layer root's metadata in most tars; like containerd the unpacker leaves the snapshot
-        // directory itself alone (podman applies it; see docs/LAYERS.md for the difference).
+        // "./" carries the layer root's metadata in most tars; like containerd and podman the unpacker leaves the
+        // snapshot directory itself alone (a container's "/" is its own layer's; see docs/LAYERS.md).
         var before = LayerFixture.LStat(_f.Layer);
         _f.Unpack(new TarBuilder().Dir("./", mode: 0b111_000_000, uid: 5).File("a").Build());
         var after = LayerFixture.LStat(_f.Layer);

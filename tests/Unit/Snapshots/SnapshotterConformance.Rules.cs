@@ -87,6 +87,23 @@ public abstract partial class SnapshotterConformance<T>
     }
 
     [Fact]
+    public async Task Directory_an_upper_layer_changes_without_listing_it_keeps_its_metadata()
+    {
+        // umoci and buildah list only what changed: "srv/b" and "srv/.wh.a", not "srv" itself.
+        var mtime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero);
+        var l1 = await Apply(null, new TarBuilder().Dir("srv", mode: 0b111_000_000, uid: 33, gid: 34, mtime: mtime).File("srv/a", "a")
+            .Dir("srv/deep", mtime: mtime).Build());
+        var l2 = await Apply(l1, new TarBuilder().File("srv/b", "b").Whiteout("srv/.wh.a").File("srv/deep/new/x", "x").Build());
+        WithImage(l2, root =>
+        {
+            Assert.Equal(["b", "deep"], Names(Path.Combine(root, "srv")));
+            var srv = LayerFixture.LStat(Path.Combine(root, "srv"));
+            Assert.Equal((0b111_000_000u, 33u, 34u, mtime.ToUnixTimeSeconds()), (srv.Permissions, srv.Uid, srv.Gid, srv.MtimeSeconds));
+            Assert.Equal(mtime.ToUnixTimeSeconds(), LayerFixture.LStat(Path.Combine(root, "srv/deep")).MtimeSeconds);
+        });
+    }
+
+    [Fact]
     public async Task Directory_over_directory_merges_and_takes_the_new_metadata()
     {
         var l1 = await Apply(null, new TarBuilder().Dir("d", mode: 0b111_101_101).File("d/lower", "l").Build());
