@@ -449,6 +449,27 @@ function New-HelloWorldImage {
     }.GetNewClosure()
 }
 
+function Get-TreeWalker {
+    <#
+    .SYNOPSIS
+    The path of Fixtures/treewalk.c compiled with `gcc -static` (cached per run): a program that
+    prints one line per file under a root with everything a process can observe of it (type, mode,
+    owner, size, mtime, link target, device numbers, inode, link count, a content hash, xattrs), run
+    inside containers and on the host alike to compare root filesystems.
+    #>
+    [CmdletBinding()]
+    param()
+    $source = Join-Path $PSScriptRoot 'Fixtures/treewalk.c'
+    $hash = (Get-FileHash -LiteralPath $source -Algorithm SHA256).Hash.ToLowerInvariant()
+    $binary = Join-Path (Get-TestCacheDirectory) "treewalk-$($hash.Substring(0, 16))"
+    if (-not (Test-Path -LiteralPath $binary)) {
+        $partial = "$binary.partial-$PID"
+        Invoke-Tool gcc -static -O2 -Wall -Werror -o $partial $source | Out-Null
+        Move-Item -LiteralPath $partial -Destination $binary -Force
+    }
+    $binary
+}
+
 function Publish-TestImage {
     <#
     .SYNOPSIS
@@ -551,5 +572,5 @@ function Set-TestRegistryConfig {
 #endregion
 
 Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
-    New-TestImage, New-TarLayerImage, Invoke-PythonTar, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
+    New-TestImage, New-TarLayerImage, Invoke-PythonTar, Get-TreeWalker, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
     Set-TestRegistryConfig, New-TestTempDirectory
