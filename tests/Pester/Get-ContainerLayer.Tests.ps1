@@ -98,6 +98,28 @@ Describe 'Get-ContainerLayer' {
         $layers | ForEach-Object { $_.UnpackedSize | Should -BeGreaterThan 0 }
     }
 
+    It 'unpacks a layer once for every image and container that shares it' {
+        $base = New-BusyboxImage
+        $one = New-TestImage -Name shared-one -Base $base.Layout -Layer { param($RootFs) Set-Content (Join-Path $RootFs 'one') '1' } |
+            Publish-TestImage -Registry $registry -Repository test/shared-one
+        $two = New-TestImage -Name shared-two -Base $base.Layout -Layer { param($RootFs) Set-Content (Join-Path $RootFs 'two') '2' } |
+            Publish-TestImage -Registry $registry -Repository test/shared-two
+        $layers = foreach ($ref in $one.Reference, $two.Reference) { Invoke-ContainerImagePull $ref -Quiet | Get-ContainerLayer }
+        $layers[0].ChainId | Should -Be $layers[2].ChainId
+        $snapshots = Get-ChildItem -LiteralPath (Join-Path $env:PSCONTAINER_ROOT 'snapshots') -Directory | Where-Object Name -Match '^[0-9a-f]{64}$'
+        foreach ($chain in $layers.ChainId | Sort-Object -Unique) {
+            @($snapshots | Where-Object Name -EQ $chain.Substring(7)).Count | Should -Be 1
+        }
+        # Both containers' root filesystems name the same directory for the shared bottom layer.
+        $lowers = foreach ($ref in $one.Reference, $two.Reference) {
+            $container = Start-Container $ref -PassThru true | Where-Object { $_ -isnot [string] }
+            $mounts = Get-Content -Raw (Join-Path $container.Directory 'rootfs-mounts.json') | ConvertFrom-Json
+            @($mounts[0].options | Where-Object { $_ -like 'lowerdir+=*' })[-1]
+        }
+        $lowers[0] | Should -Be $lowers[1]
+        $lowers[0] | Should -BeLike "*$($layers[0].ChainId.Substring(7))*"
+    }
+
     It 'accepts images by property name and reports missing ones' {
         $err = $null
         [pscustomobject]@{ Name = 'no-such-image' } | Get-ContainerLayer -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
