@@ -218,7 +218,7 @@ AfterAll {
         $null = & buildah @buildah rm -a 2>&1
         $null = & buildah @buildah rmi -a -f 2>&1
     }
-    if ($work) { Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue }
+    if ($work) { & rm -rf -- $work }  # not Remove-Item: some names in there are not UTF-8
     if ($registry) { Stop-TestRegistry $registry }
 }
 

@@ -288,7 +288,8 @@ function New-TestImage {
             Invoke-Tool umoci unpack --image $image $bundle | Out-Null
             & $block (Join-Path $bundle 'rootfs')
             Invoke-Tool umoci repack --image $image $bundle | Out-Null
-            Remove-Item -LiteralPath $bundle -Recurse -Force
+            # rm, not Remove-Item: .NET cannot name files whose names are not UTF-8, and a layer may hold some.
+            Invoke-Tool rm -rf -- $bundle | Out-Null
         }
 
         $configArgs = @('config', '--image', $image)
