@@ -23,6 +23,9 @@ namespace PSContainer.Runtime.Snapshots;
 /// </summary>
 public static class ChangeScanner
 {
+    /// <summary>Deeper than any image can be (a layer path is at most PATH_MAX long) and far inside the stack.</summary>
+    public const int MaxDepth = 2048;
+
     /// <summary>
     /// The changes of a container from its rootfs mount records: one overlay (upper against lowers), or one bind
     /// mount of the copy driver's full tree (against <paramref name="imageTree"/>, asked only then).
@@ -44,7 +47,8 @@ public static class ChangeScanner
     }
 
     /// <summary>Reads an overlay's upper directory against its lower directories (top first).</summary>
-    public static List<ContainerChange> Overlay(string container, string upper, IReadOnlyList<string> lowers, IReadOnlySet<string> ignoreAdded)
+    public static List<ContainerChange> Overlay(string container, string upper, IReadOnlyList<string> lowers, IReadOnlySet<string> ignoreAdded,
+        int maxDepth = MaxDepth)
     {
         var changes = new List<ContainerChange>();
         using var upperFd = OpenReadable(upper);
@@ -55,7 +59,7 @@ public static class ChangeScanner
             {
                 stack.Add(OpenReadable(lower));
             }
-            new OverlayWalk(container, changes, ignoreAdded).Directory(upperFd, "/", stack);
+            new OverlayWalk(container, changes, ignoreAdded, maxDepth).Directory(upperFd, "/", stack);
         }
         finally
         {
@@ -66,26 +70,30 @@ public static class ChangeScanner
     }
 
     /// <summary>Compares a full tree with the image's full tree (null: an image without layers, so everything is added).</summary>
-    public static List<ContainerChange> Copy(string container, string tree, string? image, IReadOnlySet<string> ignoreAdded)
+    public static List<ContainerChange> Copy(string container, string tree, string? image, IReadOnlySet<string> ignoreAdded, int maxDepth = MaxDepth)
     {
         var changes = new List<ContainerChange>();
         using var treeFd = OpenReadable(tree);
         using var imageFd = image is null ? null : OpenReadable(image);
-        CompareDirectories(container, changes, ignoreAdded, treeFd, imageFd, "/");
+        CompareDirectories(container, changes, ignoreAdded, treeFd, imageFd, "/", 0, maxDepth);
         changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         return changes;
     }
 
     private static void CompareDirectories(string container, List<ContainerChange> changes, IReadOnlySet<string> ignoreAdded,
-        DirectoryFd mine, DirectoryFd? image, string path)
+        DirectoryFd mine, DirectoryFd? image, string path, int depth, int maxDepth)
     {
+        CheckDepth(container, depth, maxDepth);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (nameZ, _) in DirectoryTree.ReadEntries(mine))
         {
             string name = Encoding.Latin1.GetString(nameZ.Span[..^1]);
             seen.Add(name);
             string childPath = Join(path, nameZ.Span);
-            Check(mine.TryStat(nameZ.Span, out stat st), "fstatat", mine, nameZ.Span);
+            if (!Stat(mine, nameZ.Span, out stat st))
+            {
+                continue; // removed by the running container since it was listed
+            }
             stat imageSt = default;
             bool inImage = image is not null && image.TryStat(nameZ.Span, out imageSt) == 0;
             if (!inImage)
@@ -101,9 +109,12 @@ public static class ChangeScanner
             }
             if (Sys.S_ISDIR(st.st_mode))
             {
-                using var child = OpenChild(mine, nameZ.Span)!;
+                using var child = OpenChild(mine, nameZ.Span);
                 using var imageChild = inImage && Sys.S_ISDIR(imageSt.st_mode) ? OpenChild(image!, nameZ.Span) : null;
-                CompareDirectories(container, changes, ignoreAdded, child, imageChild, childPath);
+                if (child is not null)
+                {
+                    CompareDirectories(container, changes, ignoreAdded, child, imageChild, childPath, depth + 1, maxDepth);
+                }
             }
         }
         if (image is null)
@@ -137,18 +148,22 @@ public static class ChangeScanner
         return Sys.S_ISLNK(x.st_mode) && !ReadLink(a, name).AsSpan().SequenceEqual(ReadLink(b, name));
     }
 
-    private sealed class OverlayWalk(string container, List<ContainerChange> changes, IReadOnlySet<string> ignoreAdded)
+    private sealed class OverlayWalk(string container, List<ContainerChange> changes, IReadOnlySet<string> ignoreAdded, int maxDepth)
     {
         /// <summary>Walks one upper directory; <paramref name="lowers"/> are its counterparts in the lower layers that show through.</summary>
-        public void Directory(DirectoryFd upper, string path, List<DirectoryFd> lowers)
+        public void Directory(DirectoryFd upper, string path, List<DirectoryFd> lowers, int depth = 0)
         {
+            CheckDepth(container, depth, maxDepth);
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (nameZ, _) in DirectoryTree.ReadEntries(upper))
             {
                 var name = nameZ.Span;
                 names.Add(Encoding.Latin1.GetString(name[..^1]));
                 string childPath = Join(path, name);
-                Check(upper.TryStat(name, out stat st), "fstatat", upper, name);
+                if (!Stat(upper, name, out stat st))
+                {
+                    continue; // removed by the running container since it was listed
+                }
                 var below = Lookup(lowers, name);
                 if (IsWhiteout(st))
                 {
@@ -173,18 +188,22 @@ public static class ChangeScanner
                 {
                     continue;
                 }
-                using var child = OpenChild(upper, name)!;
+                using var child = OpenChild(upper, name);
+                if (child is null)
+                {
+                    continue;
+                }
                 var childLowers = below is { } b && Sys.S_ISDIR(b.st_mode) ? Descend(lowers, name) : [];
                 try
                 {
                     if (IsOpaque(upper, name))
                     {
                         ReportHidden(child, childPath, childLowers);
-                        Directory(child, childPath, []);
+                        Directory(child, childPath, [], depth + 1);
                     }
                     else
                     {
-                        Directory(child, childPath, childLowers);
+                        Directory(child, childPath, childLowers, depth + 1);
                     }
                 }
                 finally
@@ -275,6 +294,30 @@ public static class ChangeScanner
         return upper is null
             ? throw ContainerRuntimeException.FailedPrecondition("ContainerRootfsUnknown", $"container {container}: its overlay has no upper directory", container)
             : (upper, lowers);
+    }
+
+    /// <summary>
+    /// The walk recurses per directory level. A container can nest directories without limit (mkdir in a loop), so
+    /// the depth is bounded well below what the thread's stack holds: an error, not a crashed host process.
+    /// </summary>
+    private static void CheckDepth(string container, int depth, int maxDepth)
+    {
+        if (depth > maxDepth)
+        {
+            throw ContainerRuntimeException.FailedPrecondition("ContainerTreeTooDeep",
+                $"container {container}: its files are nested more than {maxDepth} directories deep; their changes are not read", container);
+        }
+    }
+
+    private static bool Stat(DirectoryFd parent, ReadOnlySpan<byte> name, out stat st)
+    {
+        int rc = parent.TryStat(name, out st);
+        if (rc == Sys.ENOENT)
+        {
+            return false;
+        }
+        Check(rc, "fstatat", parent, name);
+        return true;
     }
 
     private static bool IsWhiteout(in stat st) => (st.st_mode & 0xF000) == 0x2000 && (ulong)st.st_rdev == 0;
