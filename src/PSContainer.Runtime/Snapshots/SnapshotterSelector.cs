@@ -1,4 +1,5 @@
 using PSContainer.Runtime.Errors;
+using PSContainer.Runtime.Layers;
 using PSContainer.Runtime.Linux;
 
 namespace PSContainer.Runtime.Snapshots;
@@ -39,11 +40,14 @@ public static class SnapshotterSelector
         return OverlayProbe.CanMountIn(snapshotsRoot) ? SnapshotterKind.Overlay : SnapshotterKind.Copy;
     }
 
-    /// <summary>Creates the snapshotter of <paramref name="kind"/> for a snapshots directory (the engine's <c>&lt;root&gt;/snapshots</c>).</summary>
-    public static SnapshotStore Create(SnapshotterKind kind, string snapshotsRoot) => kind switch
+    /// <summary>
+    /// Creates the snapshotter of <paramref name="kind"/> for a snapshots directory (the engine's <c>&lt;root&gt;/snapshots</c>);
+    /// <paramref name="options"/> set the unpacker's limits (the decompression bomb limit, <see cref="LayerUnpackOptions.MaxUncompressedBytes"/>).
+    /// </summary>
+    public static SnapshotStore Create(SnapshotterKind kind, string snapshotsRoot, LayerUnpackOptions? options = null) => kind switch
     {
-        SnapshotterKind.Overlay => new OverlaySnapshotter(snapshotsRoot),
-        SnapshotterKind.Copy => new CopySnapshotter(Path.Combine(snapshotsRoot, CopyDirectory)),
+        SnapshotterKind.Overlay => new OverlaySnapshotter(snapshotsRoot, options),
+        SnapshotterKind.Copy => new CopySnapshotter(Path.Combine(snapshotsRoot, CopyDirectory), options),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

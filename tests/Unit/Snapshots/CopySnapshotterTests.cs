@@ -1,3 +1,4 @@
+using PSContainer.Runtime.Layers;
 using PSContainer.Runtime.Snapshots;
 using PSContainer.Tests.Layers;
 using Xunit;
@@ -6,7 +7,7 @@ namespace PSContainer.Tests.Snapshots;
 
 public sealed class CopySnapshotterTests : SnapshotterConformance<CopySnapshotter>
 {
-    protected override CopySnapshotter Create(string root) => new(root);
+    protected override CopySnapshotter Create(string root, LayerUnpackOptions? options = null) => new(root, options);
 
     protected override void WithRootfs(IReadOnlyList<Mount> mounts, Action<string> check)
     {
