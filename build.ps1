@@ -27,7 +27,8 @@ if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 $RepoRoot = $PSScriptRoot
 $OutDir = Join-Path $RepoRoot 'out'
 $ModuleDir = Join-Path $OutDir 'module'
-$Prerequisites = 'docker-registry', 'skopeo', 'umoci', 'busybox-static', 'gcc', 'libc6-dev', 'clang', 'zlib1g-dev', 'jq'
+$Prerequisites = 'docker-registry', 'skopeo', 'umoci', 'busybox-static', 'gcc', 'libc6-dev', 'clang', 'zlib1g-dev', 'jq',
+    'podman', 'buildah', 'runc', 'python3'
 
 # Generous but bounded: CI gives a run 90 minutes and a stuck test must not eat them.
 $UnitTimeout = [TimeSpan]::FromMinutes(8)
