@@ -72,6 +72,13 @@ Describe 'Compare-ContainerImage' {
         ($image2 | Compare-ContainerImage $image1 -Path /app/main).Properties | Should -Be @('Content')
     }
 
+    It 'completes image names from the local store' {
+        $line = "Compare-ContainerImage $($refV1 -replace ':v1$', ':v')"
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Contain $refV1
+        $completions | Should -Contain $refV2
+    }
+
     It 'reports a missing image as ImageNotFound' {
         $err = $null
         Compare-ContainerImage $refV1 no-such-image -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

@@ -76,6 +76,11 @@ Describe 'Get-ContainerChange with the <_> snapshotter' -ForEach 'overlay', 'cop
         Get-ContainerChange "idle-$_" | Should -BeNullOrEmpty
     }
 
+    It 'completes container names from the local store' {
+        $line = "Get-ContainerChange changed-"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain "changed-$_"
+    }
+
     It 'reports an unknown container as ContainerNotFound' {
         $err = $null
         Get-ContainerChange no-such-container -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
