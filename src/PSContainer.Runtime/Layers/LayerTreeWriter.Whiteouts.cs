@@ -84,7 +84,14 @@ internal sealed partial class LayerTreeWriter
         Check(rc, "fstatat", directory, target);
         if (Sys.S_ISDIR(st.st_mode))
         {
-            // This layer's own directory stays, without the lower directory's content.
+            // This layer's own directory stays, without the lower directory's content. If the layer only implied it
+            // (it lent the lower directory's metadata), that lower directory is exactly what the whiteout deletes:
+            // defaults, as if the whiteout had come first.
+            if (_inherited!.Remove(key, out int timeIndex))
+            {
+                _directoryTimes[timeIndex] = default;
+                ResetToDefaults(directory, target);
+            }
             MakeOpaque(directory, target, System.Text.Encoding.Latin1.GetBytes(key));
         }
         // A whiteout already there, or a non-directory of this layer, which hides the lower path by itself.
@@ -101,6 +108,16 @@ internal sealed partial class LayerTreeWriter
         // This layer created the path (or something below it): keep that, remove only lower content beneath it.
         if (directory.TryStat(target, out stat st) == 0 && Sys.S_ISDIR(st.st_mode))
         {
+            if (!_unpacked.Contains(key))
+            {
+                // The lower directory, kept only for what this layer put below it, is what the whiteout deletes.
+                ResetToDefaults(directory, target);
+                if (_preserved!.TryGetValue(key, out int timeIndex) && timeIndex >= 0)
+                {
+                    _directoryTimes[timeIndex] = default;
+                }
+                _preserved[key] = -1;
+            }
             using var child = directory.TryOpenChild(target, out int errno)
                 ?? throw new LinuxException(errno, "openat", Where(directory, target));
             ClearLowerContent(child, System.Text.Encoding.Latin1.GetBytes(key));

@@ -43,18 +43,26 @@ public abstract partial class SnapshotterConformance<T>
     [InlineData("whiteout, dir, child")]
     [InlineData("dir, child, whiteout")]
     [InlineData("whiteout, child")]
+    [InlineData("child, whiteout")]
     public async Task Directory_recreated_in_the_layer_that_whites_it_out_shows_only_its_new_content(string order)
     {
-        var l1 = await Apply(null, new TarBuilder().Dir("d").File("d/old", "o").Dir("d/sub").File("d/sub/deep", "o").Build());
+        var l1 = await Apply(null, new TarBuilder().Dir("d", mode: 0b111_000_000, uid: 5).File("d/old", "o").Dir("d/sub").File("d/sub/deep", "o").Build());
         var b = new TarBuilder();
         switch (order)
         {
-            case "whiteout, dir, child": b.Whiteout(".wh.d").Dir("d").File("d/new", "n"); break;
-            case "dir, child, whiteout": b.Dir("d").File("d/new", "n").Whiteout(".wh.d"); break;
-            default: b.Whiteout(".wh.d").File("d/new", "n"); break;
+            case "whiteout, dir, child": b.Whiteout(".wh.d").Dir("d", mode: 0b111_101_000).File("d/new", "n"); break;
+            case "dir, child, whiteout": b.Dir("d", mode: 0b111_101_000).File("d/new", "n").Whiteout(".wh.d"); break;
+            case "whiteout, child": b.Whiteout(".wh.d").File("d/new", "n"); break;
+            default: b.File("d/new", "n").Whiteout(".wh.d"); break;
         }
         var l2 = await Apply(l1, b.Build());
-        WithImage(l2, root => Assert.Equal(["new"], Names(Path.Combine(root, "d"))));
+        WithImage(l2, root =>
+        {
+            Assert.Equal(["new"], Names(Path.Combine(root, "d")));
+            // Listed: its own metadata. Only implied: the defaults — the lower d, whose metadata it could lend, is deleted.
+            var st = LayerFixture.LStat(Path.Combine(root, "d"));
+            Assert.Equal(order.Contains("dir") ? (0b111_101_000u, 0u) : (0b111_101_101u, 0u), (st.Permissions, st.Uid));
+        });
     }
 
     [Theory]
