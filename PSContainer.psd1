@@ -16,6 +16,7 @@
         'out/module/Formats/Images.Format.ps1xml'
         'out/module/Formats/Registry.Format.ps1xml'
         'out/module/Formats/Containers.Format.ps1xml'
+        'out/module/Formats/Rootfs.Format.ps1xml'
     )
     # Listed one by one (no wildcards) so that PowerShell can discover them without loading the module.
     CmdletsToExport      = @(
@@ -38,6 +39,8 @@
         'Publish-ContainerImage'
         'Connect-ContainerRegistry'
         'Disconnect-ContainerRegistry'
+        'Get-ContainerChange'
+        'Compare-ContainerImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -30,11 +30,12 @@ $RepoRoot = $PSScriptRoot
 $OutDir = Join-Path $RepoRoot 'out'
 $ModuleDir = Join-Path $OutDir 'module'
 # The image tests also need openssl (a test CA), python3 with cryptography and bcrypt (the token server's JWTs,
-# htpasswd) and podman (to check that exported archives load, and to make archives to import).
+# htpasswd) and podman (to check that exported archives load, and to make archives to import); the rootfs
+# parity tests build images with buildah and compare with podman (on runc).
 $Prerequisites = 'docker-registry', 'skopeo', 'umoci', 'busybox-static', 'gcc', 'libc6-dev', 'clang', 'zlib1g-dev', 'jq',
-    'openssl', 'python3-cryptography', 'python3-bcrypt', 'podman'
+    'openssl', 'python3', 'python3-cryptography', 'python3-bcrypt', 'podman', 'buildah', 'runc'
 # The peers the benchmarks measure against, and what builds their fixtures.
-$BenchPrerequisites = 'runc', 'conmon', 'hyperfine', 'debootstrap', 'curl', 'python3'
+$BenchPrerequisites = 'conmon', 'hyperfine', 'debootstrap', 'curl'
 
 # Generous but bounded: CI gives a run 90 minutes and a stuck test must not eat them.
 $UnitTimeout = [TimeSpan]::FromMinutes(8)

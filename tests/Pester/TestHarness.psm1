@@ -357,7 +357,8 @@ function New-TestImage {
             Invoke-Tool umoci unpack --image $image $bundle | Out-Null
             & $block (Join-Path $bundle 'rootfs')
             Invoke-Tool umoci repack --image $image $bundle | Out-Null
-            Remove-Item -LiteralPath $bundle -Recurse -Force
+            # rm, not Remove-Item: .NET cannot name files whose names are not UTF-8, and a layer may hold some.
+            Invoke-Tool rm -rf -- $bundle | Out-Null
         }
 
         $configArgs = @('config', '--image', $image)
@@ -378,6 +379,98 @@ function New-TestImage {
         Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
     }
     $result
+}
+
+function New-TarLayerImage {
+    <#
+    .SYNOPSIS
+    Builds an OCI image layout whose layers are tar files the test writes itself (python's tarfile
+    for entries no filesystem walk would produce: explicit whiteouts and opaque markers, odd orders,
+    exact modes and times), added verbatim with `umoci raw add-layer`. Returns what New-TestImage does.
+    .DESCRIPTION
+    Each -Layer scriptblock gets the path of the tar file to write as its first argument. -Base,
+    -Cmd, -Entrypoint, -Environment and the cache behave as in New-TestImage.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][ValidatePattern('^[a-z0-9][a-z0-9._-]*$')][string]$Name,
+        [Parameter(Mandatory)][scriptblock[]]$Layer,
+        [string]$Base,
+        [string[]]$Cmd,
+        [string[]]$Entrypoint,
+        [Alias('Env')][string[]]$Environment = @("PATH=$script:DefaultPath"),
+        [string]$Tag = 'latest',
+        [string]$CacheKey = ''
+    )
+
+    $definition = @($script:HarnessVersion, 'tar-layers', $Base, $Tag, $CacheKey, ($Cmd -join "`0"), ($Entrypoint -join "`0"),
+        ($Environment -join "`0")) + @($Layer | ForEach-Object { $_.ToString() })
+    $path = Join-Path (Get-TestCacheDirectory) "$Name-$((Get-StringHash ($definition -join "`n")).Substring(0, 16))"
+    $result = [pscustomobject]@{ PSTypeName = 'PSContainer.TestImage'; Name = $Name; Path = $path; Tag = $Tag; Layout = "${path}:$Tag" }
+    if (Test-Path -LiteralPath (Join-Path $path 'index.json')) {
+        return $result
+    }
+    $work = New-TestTempDirectory 'psc-image-build'
+    try {
+        $layout = Join-Path $work 'layout'
+        $image = "${layout}:$Tag"
+        if ($Base) {
+            $basePath, $baseTag = $Base -split ':(?=[^:]+$)'
+            Copy-Item -LiteralPath $basePath -Destination $layout -Recurse
+            if ($baseTag -ne $Tag) { Invoke-Tool umoci tag --image "${layout}:$baseTag" $Tag | Out-Null }
+        }
+        else {
+            Invoke-Tool umoci init --layout $layout | Out-Null
+            Invoke-Tool umoci new --image $image | Out-Null
+        }
+        $i = 0
+        foreach ($block in $Layer) {
+            $tar = Join-Path $work "layer$i.tar"
+            $i++
+            & $block $tar
+            if (-not (Test-Path -LiteralPath $tar)) { throw "layer scriptblock $i wrote no tar at $tar" }
+            Invoke-Tool umoci raw add-layer --image $image $tar | Out-Null
+        }
+        $configArgs = @('config', '--image', $image)
+        if ($PSBoundParameters.ContainsKey('Cmd')) { $configArgs += @('--clear=config.cmd') + @($Cmd | ForEach-Object { "--config.cmd=$_" }) }
+        if ($PSBoundParameters.ContainsKey('Entrypoint')) { $configArgs += @('--clear=config.entrypoint') + @($Entrypoint | ForEach-Object { "--config.entrypoint=$_" }) }
+        if ($Environment) { $configArgs += @($Environment | ForEach-Object { "--config.env=$_" }) }
+        Invoke-Tool umoci $configArgs | Out-Null
+        Invoke-Tool umoci gc --layout $layout | Out-Null
+        if (-not (Test-Path -LiteralPath $path)) {
+            Move-Item -LiteralPath $layout -Destination $path
+        }
+    }
+    finally {
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    $result
+}
+
+function Invoke-PythonTar {
+    <#
+    .SYNOPSIS
+    Writes a tar file with python3's tarfile (PAX format): -Script is python code run with `out`
+    (the open TarFile), `tarfile`, `io` and a helper add(name, data=b'', type=tarfile.REGTYPE,
+    mode=0o644, uid=0, gid=0, mtime=1577934245, link='', pax=None, major=0, minor=0) in scope.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$Path, [Parameter(Mandatory)][string]$Script)
+    $program = @'
+import sys, tarfile, io
+out = tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT)
+def add(name, data=b'', type=tarfile.REGTYPE, mode=0o644, uid=0, gid=0, mtime=1577934245, link='', pax=None, major=0, minor=0):
+    ti = tarfile.TarInfo(name); ti.type = type; ti.mode = mode; ti.uid = uid; ti.gid = gid; ti.mtime = mtime
+    ti.linkname = link; ti.devmajor = major; ti.devminor = minor; ti.size = len(data) if type in (tarfile.REGTYPE, tarfile.AREGTYPE) else 0
+    if pax: ti.pax_headers = pax
+    out.addfile(ti, io.BytesIO(data) if ti.size else None)
+exec(sys.stdin.read())
+out.close()
+'@
+    # Debian's python3, not a version manager's shim on PATH (a second per call).
+    $python = if (Test-Path -LiteralPath '/usr/bin/python3') { '/usr/bin/python3' } else { 'python3' }
+    $output = $Script | & $python -c $program $Path 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "python3 tarfile failed: $($output -join "`n")" }
 }
 
 function New-BusyboxImage {
@@ -425,6 +518,27 @@ function New-HelloWorldImage {
         param($RootFs)
         Copy-Item -LiteralPath $binary -Destination (Join-Path $RootFs 'hello')
     }.GetNewClosure()
+}
+
+function Get-TreeWalker {
+    <#
+    .SYNOPSIS
+    The path of Fixtures/treewalk.c compiled with `gcc -static` (cached per run): a program that
+    prints one line per file under a root with everything a process can observe of it (type, mode,
+    owner, size, mtime, link target, device numbers, inode, link count, a content hash, xattrs), run
+    inside containers and on the host alike to compare root filesystems.
+    #>
+    [CmdletBinding()]
+    param()
+    $source = Join-Path $PSScriptRoot 'Fixtures/treewalk.c'
+    $hash = (Get-FileHash -LiteralPath $source -Algorithm SHA256).Hash.ToLowerInvariant()
+    $binary = Join-Path (Get-TestCacheDirectory) "treewalk-$($hash.Substring(0, 16))"
+    if (-not (Test-Path -LiteralPath $binary)) {
+        $partial = "$binary.partial-$PID"
+        Invoke-Tool gcc -static -O2 -Wall -Werror -o $partial $source | Out-Null
+        Move-Item -LiteralPath $partial -Destination $binary -Force
+    }
+    $binary
 }
 
 function Publish-TestImage {
@@ -682,7 +796,7 @@ function Start-TestPwshProcess {
 . (Join-Path $PSScriptRoot 'TestHarness.Fixtures.ps1')
 
 Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
-    New-TestImage, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
+    New-TestImage, New-TarLayerImage, Invoke-PythonTar, Get-TreeWalker, New-BusyboxImage, New-HelloWorldImage, Publish-TestImage, New-TestStore, Remove-TestStore,
     Set-TestRegistryConfig, New-TestTempDirectory, Invoke-TestPwsh, Start-TestPwsh, Wait-TestCondition, Get-TestFileLock,
     New-TestCertificateAuthority, New-TestCertsDirectory, Get-TestTokenRequests,
     Start-TestFaultProxy, Set-TestFaultProxyRule, Get-TestFaultProxyLog, Add-TestFaultProxyFile, Stop-TestFaultProxy,
