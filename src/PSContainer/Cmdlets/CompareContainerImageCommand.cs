@@ -28,12 +28,12 @@ public sealed class CompareContainerImageCommand : ContainerCmdletBase
 
     /// <summary>The image to compare against (name, id or image object).</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [ArgumentCompleter(typeof(LocalImageNameCompleter))]
+    [ArgumentCompleter(typeof(ImageNameCompleter))]
     public ImageIdentity ReferenceImage { get; set; } = null!;
 
     /// <summary>The image whose differences are shown (name, id or image object; from the pipeline too).</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
-    [ArgumentCompleter(typeof(LocalImageNameCompleter))]
+    [ArgumentCompleter(typeof(ImageNameCompleter))]
     public ImageIdentity DifferenceImage { get; set; } = null!;
 
     /// <summary>The attributes that count as a difference (all by default).</summary>

@@ -27,7 +27,7 @@ public sealed class GetContainerChangeCommand : ContainerCmdletBase
     /// <summary>Container names or ids (wildcards allowed).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [SupportsWildcards]
-    [ArgumentCompleter(typeof(LocalContainerNameCompleter))]
+    [ArgumentCompleter(typeof(ContainerNameCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>Containers from Start-Container -PassThru or Get-Container.</summary>

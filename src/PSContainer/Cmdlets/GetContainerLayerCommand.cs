@@ -34,7 +34,7 @@ public sealed class GetContainerLayerCommand : ContainerCmdletBase
     /// <summary>Image names, ids or wildcard patterns, in the local store.</summary>
     [Parameter(Mandatory = true, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
-    [ArgumentCompleter(typeof(LocalImageNameCompleter))]
+    [ArgumentCompleter(typeof(ImageNameCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>Layers from Get-ContainerLayer, to list the files of (with -Content).</summary>
@@ -111,7 +111,7 @@ public sealed class GetContainerLayerCommand : ContainerCmdletBase
             if (WildcardPattern.ContainsWildcardCharacters(name))
             {
                 var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-                return Engine.Images.List().Where(i => LocalImageNameCompleter.Matches(i, pattern)).ToList();
+                return Engine.Images.List().Where(i => GetContainerImageCommand.Matches(i, pattern)).ToList();
             }
             var image = Engine.Images.Find(name);
             if (image is null)
