@@ -144,20 +144,7 @@ public sealed class ImagePuller
         {
             tasks.Add(Guard(UnpackAllAsync()));
         }
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Report the failure that caused the cancellation, not the cancellation.
-            var first = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
-            if (first is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-            }
-            throw;
-        }
+        await Dispatch.WhenAllAsync(tasks, cancellationToken).ConfigureAwait(false);
 
         async Task Guard(Task work)
         {

@@ -68,19 +68,7 @@ public sealed class ImagePusher
                 gate.Release();
             }
         }).ToList();
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            var first = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
-            if (first is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-            }
-            throw;
-        }
+        await Dispatch.WhenAllAsync(tasks, cancellationToken).ConfigureAwait(false);
 
         // The manifest last: a registry refuses (or a reader would break on) a manifest whose blobs are missing.
         string reference = destination.Tag ?? destination.Digest!.Value.ToString();

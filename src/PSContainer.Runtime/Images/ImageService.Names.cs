@@ -94,7 +94,7 @@ public sealed partial class ImageService
     /// </summary>
     public async Task<GarbageCollectionResult> CollectGarbageAsync(CancellationToken cancellationToken)
     {
-        using var gcLock = await SharedFileLock.AcquireExclusiveAsync(_gcLockPath, cancellationToken).ConfigureAwait(false);
+        using var gcLock = await FileLock.AcquireAsync(_gcLockPath, cancellationToken).ConfigureAwait(false);
         using var storeLock = await _store.LockAsync(cancellationToken).ConfigureAwait(false);
         var records = _store.Update(list => (false, list.ToList()));
         var containerImages = Users().Select(u => Digest.TryParse(u.ImageId, out var d) ? d : (Digest?)null).OfType<Digest>().ToList();

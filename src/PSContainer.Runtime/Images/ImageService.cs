@@ -123,8 +123,8 @@ public sealed partial class ImageService
     /// <summary>The image's configuration document.</summary>
     public ImageConfig Config(ContainerImage image) => _documents.Config(image.Record.Config);
 
-    private Task<SharedFileLock> SharedGcLockAsync(CancellationToken cancellationToken) =>
-        SharedFileLock.AcquireSharedAsync(_gcLockPath, cancellationToken);
+    private Task<FileLock> SharedGcLockAsync(CancellationToken cancellationToken) =>
+        FileLock.AcquireAsync(_gcLockPath, shared: true, cancellationToken);
 
     private ContainerImage ToImage(ImageRecord record)
     {
