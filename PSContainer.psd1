@@ -1,6 +1,9 @@
 # Module manifest for PSContainer. The assemblies are laid out in out/module by ./build.ps1 Build.
 @{
-    RootModule           = 'out/module/PSContainer.dll'
+    # A nested module rather than RootModule: PowerShell looks for a binary cmdlet's help
+    # (PSContainer.dll-Help.xml) beside a nested module's assembly, but only in the manifest's own
+    # directory for a RootModule; the build writes the help next to the assembly in out/module.
+    NestedModules        = @('out/module/PSContainer.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = 'be91a681-cc2e-4002-85af-2d52d40f39d3'
     Author               = 'The PSContainer authors'
@@ -11,12 +14,22 @@
     # One file per area (src/PSContainer/Formats/), published with the module.
     FormatsToProcess     = @(
         'out/module/Formats/Images.Format.ps1xml'
+        'out/module/Formats/Registry.Format.ps1xml'
         'out/module/Formats/Containers.Format.ps1xml'
         'out/module/Formats/Processes.Format.ps1xml'
+        'out/module/Formats/Rootfs.Format.ps1xml'
     )
     # Listed one by one (no wildcards) so that PowerShell can discover them without loading the module.
     CmdletsToExport      = @(
         'Start-Container'
+        'New-Container'
+        'Get-Container'
+        'Stop-Container'
+        'Restart-Container'
+        'Remove-Container'
+        'Wait-Container'
+        'Rename-Container'
+        'Get-ContainerLog'
         'Invoke-ContainerImagePull'
         'Get-ContainerImage'
         'Get-ContainerLayer'
@@ -24,6 +37,15 @@
         'Suspend-Container'
         'Resume-Container'
         'Get-ContainerProcess'
+        'Remove-ContainerImage'
+        'Add-ContainerImageTag'
+        'Export-ContainerImage'
+        'Import-ContainerImage'
+        'Publish-ContainerImage'
+        'Connect-ContainerRegistry'
+        'Disconnect-ContainerRegistry'
+        'Get-ContainerChange'
+        'Compare-ContainerImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

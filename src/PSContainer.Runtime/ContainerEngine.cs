@@ -5,6 +5,7 @@ using PSContainer.Runtime.Content;
 using PSContainer.Runtime.Images;
 using PSContainer.Runtime.Process;
 using PSContainer.Runtime.Registry;
+using PSContainer.Runtime.Registry.Auth;
 using PSContainer.Runtime.Snapshots;
 
 namespace PSContainer.Runtime;
@@ -31,9 +32,15 @@ public sealed class ContainerEngine
         Content = content;
         var cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = 4096 });
         var documents = new ImageDocuments(content, cache);
-        Snapshotter = new OverlaySnapshotter(Path.Combine(root, "snapshots"));
-        Images = new ImageService(new ImageStore(Path.Combine(root, "images")), content, documents, Snapshotter,
-            () => new RegistryClient(RegistryConfig.Load()));
+        // Overlay unless $PSCONTAINER_SNAPSHOTTER says otherwise or the kernel cannot build one in this store.
+        Snapshotter = SnapshotterSelector.ForDirectory(Path.Combine(root, "snapshots"));
+        Images = new ImageService(new ImageStore(Path.Combine(root, "images"), cache), content, documents, Snapshotter,
+            () => new RegistryClient(RegistryConfig.Load(), credentials: CredentialStore.FromEnvironment()))
+        {
+            // Containers pin the images they were created from (removal refuses, garbage collection keeps their layers).
+            Users = () => (Containers?.List() ?? []).Select(c => new ImageUser(c.ImageId, c.Name, c.Status is ContainerStatus.Running or ContainerStatus.Paused)),
+        };
+        Rootfs = new RootfsInspector(content, Images, Path.Combine(root, "snapshots"));
         Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers")), Images, Snapshotter,
             () => new ContainerLauncher(ContainerLauncher.DefaultShimPath), new VolumeStore(Path.Combine(root, "volumes")));
     }
@@ -53,6 +60,9 @@ public sealed class ContainerEngine
 
     /// <summary>Containers' cgroups: pause, resume, processes (docker pause, unpause, top).</summary>
     public ContainerCgroups Cgroups { get; } = new();
+
+    /// <summary>Layer contents, container changes and image comparisons (read-only).</summary>
+    public RootfsInspector Rootfs { get; }
 
     /// <summary>The root in effect: <c>$PSCONTAINER_ROOT</c> if set, else the default.</summary>
     public static string CurrentRoot

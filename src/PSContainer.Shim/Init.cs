@@ -106,7 +106,7 @@ internal static class Init
 
         // The working directory is created as root (the user may not be able to) and while the root is still
         // writable, but entered only as the user, in ProcessSetup.
-        Directory.CreateDirectory(spec.Process.Cwd);
+        RootFs.CreateDirectories(spec.Process.Cwd);
         if (spec.Root.Readonly)
         {
             RootFs.MakeReadonly();

@@ -13,12 +13,12 @@ namespace PSContainer.Shim;
 /// </summary>
 internal static class Monitor
 {
-    public static int Run(string bundleArgument)
+    public static int Run(MonitorOptions options)
     {
-        string bundleDirectory = Path.GetFullPath(bundleArgument);
+        string bundleDirectory = Path.GetFullPath(options.Bundle);
         try
         {
-            return Start(bundleDirectory);
+            return Start(bundleDirectory, options);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -26,8 +26,11 @@ internal static class Monitor
         }
     }
 
-    private static int Start(string bundleDirectory)
+    private static int Start(string bundleDirectory, MonitorOptions options)
     {
+        // 0. A session of its own, nothing inherited by accident, and detached, stdin from /dev/null (Session.cs).
+        Session.Begin(options.Detach);
+
         // Only the namespaces for now (a fast scan): the rest is read in step 7, off the critical path.
         IReadOnlyList<NamespaceSpec> namespaces = Bundle.ReadNamespaces(bundleDirectory);
         int flags = Namespaces.FlagsToCreate(namespaces);
@@ -51,17 +54,20 @@ internal static class Monitor
         //    close-on-exec until the moment stage 2 is started.
         using Pipe sync = Pipe.Create();    // the init request ("go"): stage 1 -> stage 2
         using Pipe errors = Pipe.Create();  // error record or EOF: stage 2 -> stage 1
+        using Pipe stdout = Pipe.Create();  // the container's stdout and stderr: stage 2 -> stage 1 (LogRelay)
+        using Pipe stderr = Pipe.Create();
 
         // 4. New namespaces for this thread (after joining those the config names by path); the process
-        //    Process.Start forks from it inherits them, and is PID 1 of the new PID namespace. The copied mount tree
+        //    posix_spawn starts from it inherits them, and is PID 1 of the new PID namespace. The copied mount tree
         //    must not share events with the host's: make it rslave before anything is mounted in it. The cgroup
         //    namespace is left to stage 2, which creates it once it is in its cgroup (see Init).
         Namespaces.JoinExisting(namespaces);
         Namespaces.Unshare(flags & ~Namespaces.CloneFlag("cgroup"));
         Mounter.MakeRecursiveSlave("/");
 
-        // 5. Start stage 2. Only its two pipe ends are made inheritable, and only for this one start; stdio is
-        //    not redirected, so stage 2 and then the payload write straight into the engine's pipes.
+        // 5. Start stage 2. Only its two pipe ends are made inheritable, and only for this one start. Its stdin is
+        //    ours (the engine's pipe, or /dev/null when detached); its stdout and stderr are new pipes that this
+        //    process relays (LogRelay), so the output is logged and survives the engine.
         sync.ReadEnd.SetCloseOnExec(false);
         errors.WriteEnd.SetCloseOnExec(false);
         // /proc/self/exe rather than a path: psc-shim runs from a sealed copy (see Process/SealedShim) that has none.
@@ -73,12 +79,20 @@ internal static class Monitor
             bundleDirectory,
             sync.ReadEnd.Fd.ToString(CultureInfo.InvariantCulture),
             errors.WriteEnd.Fd.ToString(CultureInfo.InvariantCulture),
-        ]);
+        ], stdout.WriteEnd, stderr.WriteEnd);
         DateTimeOffset startedAt = DateTimeOffset.UtcNow;
 
         // Our copies of stage 2's ends go at once: EOF on the error pipe must mean "stage 2 closed it".
         sync.ReadEnd.Dispose();
         errors.WriteEnd.Dispose();
+        stdout.WriteEnd.Dispose();
+        stderr.WriteEnd.Dispose();
+        using LogRelay relay = LogRelay.Open(bundleDirectory, stdout.ReadEnd, stderr.ReadEnd);
+
+        // Stage 2 is blocked on the sync pipe, so it is surely alive here: its start time names it from now on,
+        // and its pidfd tells the relay when it has exited.
+        ulong initStartTime = ProcessIdentity.Read(init.Id)?.StartTime ?? 0;
+        using ProcessHandle? initHandle = ProcessHandle.Open(init.Id, initStartTime);
         Cgroup? cgroup = null;
         try
         {
@@ -110,13 +124,32 @@ internal static class Monitor
             throw;
         }
 
-        new ShimState { ShimPid = Environment.ProcessId, Pid = init.Id, StartedAt = startedAt }.WriteTo(bundleDirectory);
+        new ShimState
+        {
+            ShimPid = Environment.ProcessId,
+            ShimStartTime = ProcessIdentity.Read(Environment.ProcessId)?.StartTime ?? 0,
+            Pid = init.Id,
+            PidStartTime = initStartTime,
+            StartedAt = startedAt,
+        }.WriteTo(bundleDirectory);
 
-        // 10. EOF without data: the payload was exec'd. A record: stage 2 failed and is exiting.
+        // 10. EOF without data: the payload was exec'd; say so to the engine (and, detached, let go of it). A
+        //     record: stage 2 failed and is exiting. Either way the relay then runs to the end of the output.
         byte[] report = errors.ReadEnd.ReadToEnd(limit: 4096);
+        bool started = report.Length == 0;
+        if (started)
+        {
+            Session.ReportStarted(options.Detach);
+            if (options.Detach)
+            {
+                relay.StopPassThrough();
+            }
+        }
+
+        relay.Run(initHandle);
         ChildExit exit = init.WaitForExit();
         bool oomKilled = CgroupSetup.Finish(cgroup);
-        if (report.Length > 0)
+        if (!started)
         {
             return Fail(bundleDirectory, ErrorRecord.Decode(report));
         }
@@ -130,6 +163,13 @@ internal static class Monitor
             FinishedAt = DateTimeOffset.UtcNow,
         };
         status.WriteTo(bundleDirectory);
+
+        // 12. docker run --rm -d: the container goes once its end is recorded (and read by whoever waits for it).
+        if (options.Remove)
+        {
+            AutoRemove.Run(bundleDirectory);
+        }
+
         return status.ExitCode;
     }
 

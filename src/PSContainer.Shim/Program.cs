@@ -7,7 +7,7 @@ namespace PSContainer.Shim;
 /// psc-shim: starts one container from a bundle (see PSContainer.Runtime.Process.Bundle for the format and
 /// ContainerLauncher.cs for the protocol between the engine and the two stages), or runs a command in a running one.
 /// <code>
-/// psc-shim run &lt;bundle&gt;                               stage 1, the monitor (what the engine starts)
+/// psc-shim run [--detach] [--remove] &lt;bundle&gt;         stage 1, the monitor (what the engine starts)
 /// psc-shim init &lt;bundle&gt; &lt;sync-fd&gt; &lt;error-fd&gt;        stage 2, the container's init (started by stage 1 only)
 /// psc-shim exec &lt;bundle&gt; &lt;process.json&gt;               joins a running container and runs a process in it
 /// psc-shim exec-init &lt;bundle&gt; &lt;sync&gt; &lt;error&gt; &lt;mnt&gt;   its child inside the container (started by exec only)
@@ -21,9 +21,9 @@ internal static class Program
         // The engine runs us from a sealed memory copy, whose /proc/self/exe name is a number: name ourselves, so
         // ps(1) and the engine's liveness check (comm = psc-shim) see what this is.
         ProcessControl.SetName("psc-shim");
-        if (args.Length == 2 && args[0] == "run")
+        if (args.Length >= 2 && args[0] == "run" && MonitorOptions.Parse(args.AsSpan(1)) is { } options)
         {
-            return Monitor.Run(args[1]);
+            return Monitor.Run(options);
         }
 
         if (args.Length == 4 && args[0] == "init")
@@ -41,7 +41,7 @@ internal static class Program
             return ExecInit.Run(args[2], args[3], args[4]);
         }
 
-        Console.Error.WriteLine("usage: psc-shim run <bundle> | psc-shim exec <bundle> <process.json>");
+        Console.Error.WriteLine("usage: psc-shim run [--detach [--remove]] <bundle> | psc-shim exec <bundle> <process.json>");
         return ShimExitCodes.RuntimeFailure;
     }
 }

@@ -65,10 +65,11 @@ Describe 'README.md and .ci/run' {
 }
 
 Describe 'PSContainer.psd1' {
-    It 'is a valid manifest whose root module and formats exist (after ./build.ps1 Build)' {
+    It 'is a valid manifest whose assembly and formats exist (after ./build.ps1 Build)' {
         $info = Test-ModuleManifest -Path $Manifest -ErrorAction Stop
         $info.Name | Should -Be 'PSContainer'
-        Join-Path $RepoRoot $info.RootModule | Should -Exist
+        $info.NestedModules.Path | Should -Be (Join-Path $ModuleDir 'PSContainer.dll')
+        $info.NestedModules.Path | Should -Exist
         foreach ($format in $info.ExportedFormatFiles) { $format | Should -Exist }
         $info.ExportedFormatFiles.Count | Should -BeGreaterThan 0
     }
@@ -77,7 +78,8 @@ Describe 'PSContainer.psd1' {
         $data = Import-PowerShellDataFile -LiteralPath $Manifest
         $data.PowerShellVersion | Should -Be '7.4'
         $data.CompatiblePSEditions | Should -Be @('Core')
-        $data.RootModule | Should -Be 'out/module/PSContainer.dll'
+        # Nested, not RootModule: PowerShell finds a nested module's help (PSContainer.dll-Help.xml) beside its assembly.
+        $data.NestedModules | Should -Be @('out/module/PSContainer.dll')
         $data.FormatsToProcess | Should -Not -BeNullOrEmpty
         foreach ($format in $data.FormatsToProcess) { $format | Should -BeLike 'out/module/Formats/*.Format.ps1xml' }
         # Explicit names let PowerShell find the cmdlets without loading the module.
@@ -89,9 +91,10 @@ Describe 'PSContainer.psd1' {
 Describe 'The built module' {
     BeforeAll {
         $module = Import-Module -Name $Manifest -PassThru -Force -ErrorAction Stop
+        $binary = $module.NestedModules | Where-Object ModuleType -EQ 'Binary'
         $listed = @((Import-PowerShellDataFile -LiteralPath $Manifest).CmdletsToExport)
         # Cmdlets the assembly really defines, from their [Cmdlet] attributes.
-        $defined = @($module.ImplementingAssembly.GetExportedTypes() | ForEach-Object {
+        $defined = @($binary.ImplementingAssembly.GetExportedTypes() | ForEach-Object {
             $attribute = [System.Reflection.CustomAttributeExtensions]::GetCustomAttribute($_, [System.Management.Automation.CmdletAttribute])
             if ($attribute -and -not $_.IsAbstract) { "$($attribute.VerbName)-$($attribute.NounName)" }
         })
@@ -100,9 +103,10 @@ Describe 'The built module' {
         Remove-Module -Name PSContainer -Force -ErrorAction SilentlyContinue
     }
 
-    It 'imports as a binary module from out/module' {
-        $module.ModuleType | Should -Be 'Binary'
-        $module.ImplementingAssembly.Location | Should -Be (Join-Path $ModuleDir 'PSContainer.dll')
+    It 'imports the binary module from out/module' {
+        @($binary).Count | Should -Be 1
+        $binary.ImplementingAssembly.Location | Should -Be (Join-Path $ModuleDir 'PSContainer.dll')
+        $defined.Count | Should -BeGreaterThan 0
     }
 
     It 'lists every cmdlet its assembly defines in CmdletsToExport' {

@@ -12,6 +12,7 @@ BeforeAll {
 }
 
 AfterAll {
+    Get-Container -All -ErrorAction SilentlyContinue | Remove-Container -Force -ErrorAction SilentlyContinue
     if ($store) { Remove-TestStore $store }
     if ($registry) { Stop-TestRegistry $registry }
 }
@@ -97,6 +98,12 @@ Describe 'Start-Container' {
         Start-Container $busybox sh -c 'test -e /marker || echo absent; test -e /bin/ls && echo present' | Should -Be @('absent', 'present')
     }
 
+    It 'ends the container when the pipeline stops taking its output, as Ctrl+C does' {
+        Start-Container $busybox -Name endless sh -c 'yes' | Select-Object -First 2 | Should -Be @('y', 'y')
+        Wait-TestCondition { (Get-Container -All endless).Status -eq 'Exited' } -Because 'it is killed, not left writing to nobody'
+        (Get-Container endless).ExitCode | Should -Be 137
+    }
+
     It 'answers 127 for a command that does not exist, with an error naming it' {
         $err = $null
         Start-Container $busybox no-such-command -ErrorVariable err -ErrorAction SilentlyContinue
@@ -108,5 +115,97 @@ Describe 'Start-Container' {
     It 'fails with ImageNotFound for an image the registry does not have' {
         { Start-Container "$($registry.HostPort)/test/missing:1" -ErrorAction Stop } | Should -Throw -ErrorId 'ImageNotFound,*'
         $LASTEXITCODE | Should -Be 125
+    }
+}
+
+Describe 'Start-Container -Detach, -Remove, and existing containers' {
+    It '-Detach returns the running container at once; its output goes to its log' {
+        $c = Start-Container $busybox -Detach -Name detached sh -c 'echo to-log; echo err-to-log >&2; exec sleep 600'
+        $c | Should -BeOfType 'PSContainer.Runtime.Containers.Container'
+        $c.Status | Should -Be 'Running'
+        Test-Path "/proc/$($c.Pid)" | Should -BeTrue
+        Wait-TestCondition { (Get-ContainerLog detached -AsObject).Count -eq 2 }
+        Get-ContainerLog detached 2>$null | Should -Be 'to-log'
+        # The container's stdin is /dev/null, and its monitor holds nothing of this process.
+        (Get-Item "/proc/$($c.Pid)/fd/0").LinkTarget | Should -Be '/dev/null'
+        0..2 | ForEach-Object { (Get-Item "/proc/$($c.MonitorPid)/fd/$_").LinkTarget | Should -Be '/dev/null' }
+    }
+
+    It 'a command that cannot run fails detached too, with the exit code docker gives' {
+        $err = $null
+        $result = Start-Container $busybox -Detach -Name cannot no-such-command -ErrorVariable err -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $LASTEXITCODE | Should -Be 127
+        $err[0].FullyQualifiedErrorId | Should -Match '^ContainerCommandNotFound'
+        (Get-Container cannot).ExitCode | Should -Be 127
+    }
+
+    It '-Remove removes an attached container when it exits, after reporting its output and code' {
+        $output = Start-Container $busybox -Remove -Name removed-attached sh -c 'echo bye; exit 4'
+        $output | Should -Be 'bye'
+        $LASTEXITCODE | Should -Be 4
+        Get-Container -All removed-attached -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It '-Remove -Detach: the container removes itself when it exits, with nothing left running' {
+        $c = Start-Container $busybox -Detach -Remove -Name removed-detached sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done'
+        Wait-TestCondition { (Get-ContainerLog removed-detached) -contains 'ready' } -Because 'the trap is set'
+        (Stop-Container removed-detached -PassThru).ExitCode | Should -Be 0
+        Wait-TestCondition { -not (Test-Path $c.Directory) } -Because 'its monitor removes it'
+        Wait-TestCondition { -not (Test-Path "/proc/$($c.MonitorPid)") } -Because 'and then exits'
+        Get-Container -All removed-detached -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'starts an existing container by name (detached) or from the pipeline (-Attach), as often as asked' {
+        $c = New-Container $busybox -Name existing sh -c 'echo run; exit 6'
+        Start-Container -Name existing -PassThru | Should -BeOfType 'PSContainer.Runtime.Containers.Container'
+        Wait-Container existing | Should -Be 6
+        $c | Start-Container -Attach | Should -Be 'run'
+        $LASTEXITCODE | Should -Be 6
+        Get-ContainerLog existing | Should -Be @('run', 'run')
+    }
+
+    It 'refuses the parameters of a new container for an existing one' {
+        { Start-Container -Name existing -Entrypoint echo -ErrorAction Stop } | Should -Throw
+        (Get-Container existing).Status | Should -Be 'Exited'
+    }
+
+    It 'a detached container outlives the pwsh that started it, and another pwsh sees and stops it' {
+        $module = Join-Path $PSScriptRoot '../../PSContainer.psd1'
+        $null = Invoke-TestPwsh "Import-Module '$module'; `$null = Start-Container '$busybox' -Detach -Name outlives sleep 600"
+        $c = Get-Container outlives
+        $c.Status | Should -Be 'Running'
+        $lines = Invoke-TestPwsh "Import-Module '$module'; (Get-Container outlives).Status; (Stop-Container outlives -Timeout 0 -PassThru).ExitCode"
+        $lines | Should -Be @('Running', '137')
+        (Get-Container outlives).Status | Should -Be 'Exited'
+        Test-Path "/proc/$($c.Pid)" | Should -BeFalse
+    }
+
+    It 'keeps running when the pwsh that started it is killed, and a new pwsh sees it' {
+        $module = Join-Path $PSScriptRoot '../../PSContainer.psd1'
+        $started = Start-TestPwsh "Import-Module '$module'; `$null = Start-Container '$busybox' -Detach -Name orphan sh -c 'while :; do echo tick; sleep 0.2; done'; 'ready'; Start-Sleep 600"
+        try {
+            Wait-TestCondition { (Test-Path $started.OutputFile) -and (Get-Content $started.OutputFile) -contains 'ready' } -TimeoutSeconds 120
+            $started.Process.Kill()
+            $started.Process.WaitForExit()
+            $before = @(Get-ContainerLog orphan).Count
+            Wait-TestCondition { @(Get-ContainerLog orphan).Count -gt $before } -Because 'it goes on writing after its pwsh died'
+            $c = Get-Container orphan
+            $c.Status | Should -Be 'Running'
+            Test-Path "/proc/$($c.MonitorPid)" | Should -BeTrue
+        }
+        finally {
+            if (-not $started.Process.HasExited) { $started.Process.Kill() }
+        }
+        Remove-Container orphan -Force
+    }
+
+    It '-Pull Never runs only what the store has; -Pull Always asks the registry again' {
+        $before = @(Get-TestRegistryRequests $registry | Where-Object Path -like '*/manifests/*').Count
+        Start-Container $busybox -Pull Never echo stored | Should -Be 'stored'
+        @(Get-TestRegistryRequests $registry | Where-Object Path -like '*/manifests/*').Count | Should -Be $before
+        Start-Container $busybox -Pull Always echo pulled 6>$null | Should -Be 'pulled'
+        @(Get-TestRegistryRequests $registry | Where-Object Path -like '*/manifests/*').Count | Should -BeGreaterThan $before
+        { Start-Container "$($registry.HostPort)/test/not-stored:1" -Pull Never -ErrorAction Stop } | Should -Throw -ErrorId 'ImageNotFoundLocally,*'
     }
 }

@@ -51,6 +51,27 @@ Describe 'Suspend-Container' {
         { Invoke-ContainerCommand counter true -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerPaused,*'
     }
 
+    It 'shows a paused container as Paused in Get-Container, and docker ps''s "(Paused)"' {
+        Suspend-Container counter
+        $container = Get-Container counter
+        $container.Status | Should -Be 'Paused'
+        (Get-Container).Name | Should -Contain 'counter' -Because 'docker ps lists paused containers too'
+        ($container | Format-Table | Out-String -Width 400) | Should -Match 'Up .+ \(Paused\)'
+    }
+
+    It 'lets Stop-Container and Remove-Container -Force end a paused container' {
+        Start-Container $busybox -Detach -Name frozen sleep 1000 | Suspend-Container
+        (Get-Container frozen).Status | Should -Be 'Paused'
+        Stop-Container frozen -Timeout 1
+        $stopped = Get-Container frozen
+        $stopped.Status | Should -Be 'Exited'
+        $stopped.ExitCode | Should -Be 137 -Because 'sleep as PID 1 ignores SIGTERM; the SIGKILL reaches it once thawed'
+
+        Start-Container $busybox -Detach -Name frozen2 sleep 1000 | Suspend-Container
+        Remove-Container frozen2 -Force
+        Get-Container -All -Name frozen2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It 'reports containers that do not exist or do not run' {
         Start-Container $busybox -Name done true
         $err = $null

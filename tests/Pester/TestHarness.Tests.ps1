@@ -268,12 +268,15 @@ Describe 'New-TestStore and Set-TestRegistryConfig' {
         }
     }
 
-    It 'writes registry-mirrors and insecure-registries with daemon.json keys' {
+    It 'writes registry-mirrors and insecure-registries with daemon.json keys, and certs-directories' {
         $store = New-TestStore
         try {
             Set-TestRegistryConfig -Mirror 'http://127.0.0.1:5000' -Insecure '127.0.0.1:5000'
             $config = Get-Content -LiteralPath $env:PSCONTAINER_CONFIG -Raw | ConvertFrom-Json -AsHashtable
-            @($config.Keys | Sort-Object) | Should -Be @('insecure-registries', 'registry-mirrors')
+            @($config.Keys | Sort-Object) | Should -Be @('certs-directories', 'insecure-registries', 'registry-mirrors')
+            # None unless asked: the machine's /etc/docker/certs.d must not leak into a test.
+            , $config['certs-directories'] | Should -BeOfType [System.Collections.IList]
+            $config['certs-directories'].Count | Should -Be 0
             # Arrays even with one entry, as docker's daemon.json has them.
             , $config['registry-mirrors'] | Should -BeOfType [System.Collections.IList]
             $config['registry-mirrors'] | Should -Be @('http://127.0.0.1:5000')

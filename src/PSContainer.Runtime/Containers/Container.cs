@@ -20,8 +20,11 @@ public sealed record Container
 
     public required ContainerStatus Status { get; init; }
 
-    /// <summary>The exit code once the container has exited: its own, 128+n when killed by signal n, 125–127 when it could not start.</summary>
-    public required int? ExitCode { get; init; }
+    /// <summary>
+    /// The exit code of its last run: its own, 128+n when killed by signal n, 125–127 when it could not start. 0 while
+    /// it has not exited (docker's State.ExitCode), so <c>Where-Object ExitCode -ne 0</c> selects the failed ones.
+    /// </summary>
+    public required int ExitCode { get; init; }
 
     /// <summary>True when the kernel's OOM killer killed a process of the container because it hit its memory limit.</summary>
     public bool OOMKilled { get; init; }
@@ -36,8 +39,23 @@ public sealed record Container
 
     public required DateTimeOffset? FinishedAt { get; init; }
 
-    /// <summary>The container's directory in the store (its bundle, upper layer and shim files).</summary>
+    /// <summary>The container's directory in the store (its bundle, upper layer, log and shim files).</summary>
     public required string Directory { get; init; }
+
+    /// <summary>Labels given at creation (Start-Container -Label).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Removed once it has exited (Start-Container -Remove, docker's --rm).</summary>
+    public bool AutoRemove { get; init; }
+
+    /// <summary>The signal Stop-Container sends first: the image's StopSignal, or SIGTERM.</summary>
+    public string StopSignal { get; init; } = "SIGTERM";
+
+    /// <summary>The container's own mounts (volumes, bind mounts, tmpfs), as in its runtime spec.</summary>
+    public IReadOnlyList<Spec.MountSpec> Mounts { get; init; } = [];
+
+    /// <summary>The pid of its monitor (psc-shim stage 1) while it runs.</summary>
+    public int? MonitorPid { get; init; }
 
     public override string ToString() => Name;
 }

@@ -19,9 +19,10 @@ public sealed class ContainerCgroups
     /// <summary>Thaws a paused container.</summary>
     public void Resume(Container container) => RunningCgroup(container).Thaw();
 
-    /// <summary>True while a running container is frozen.</summary>
+    /// <summary>True while a running container is frozen (its Status then says Paused).</summary>
     public bool IsPaused(Container container) =>
-        container.Status == ContainerStatus.Running && CgroupState.ReadFrom(container.Directory)?.ToCgroup().IsFrozen == true;
+        container.Status is ContainerStatus.Running or ContainerStatus.Paused &&
+        CgroupState.ReadFrom(container.Directory)?.ToCgroup().IsFrozen == true;
 
     /// <summary>The processes in a running container's cgroup, by host pid.</summary>
     public IReadOnlyList<ContainerProcess> Processes(Container container)
@@ -60,7 +61,7 @@ public sealed class ContainerCgroups
     /// Removes what is left of a container's cgroup (after its monitor was killed): kills any process still in it
     /// and removes the directories. Safe to call when there is nothing left.
     /// </summary>
-    public void Remove(string containerDirectory)
+    public static void Remove(string containerDirectory)
     {
         if (CgroupState.ReadFrom(containerDirectory)?.ToCgroup() is { } cgroup && !cgroup.Remove(TimeSpan.FromSeconds(5)))
         {
@@ -71,7 +72,7 @@ public sealed class ContainerCgroups
 
     private static Cgroup RunningCgroup(Container container)
     {
-        if (container.Status != ContainerStatus.Running || container.Pid is null)
+        if (container.Status is not (ContainerStatus.Running or ContainerStatus.Paused) || container.Pid is null)
         {
             throw ContainerRuntimeException.FailedPrecondition("ContainerNotRunning",
                 $"container {container.Name}: is not running (it is {container.Status.ToString().ToLowerInvariant()})", container.Name);

@@ -22,17 +22,17 @@ public sealed class ContainerExec
     /// <summary>Starts the command; the caller relays its streams and waits for it.</summary>
     public RunningExec Start(Container container, ExecOptions options)
     {
+        // A process placed in a frozen cgroup freezes before it can exec: it would hang until the container resumes.
+        if (container.Status == ContainerStatus.Paused)
+        {
+            throw ContainerRuntimeException.FailedPrecondition("ContainerPaused",
+                $"container {container.Name}: is paused; resume it (Resume-Container) before running a command in it", container.Name);
+        }
+
         if (container.Status != ContainerStatus.Running || container.Pid is not int pid)
         {
             throw ContainerRuntimeException.FailedPrecondition("ContainerNotRunning",
                 $"container {container.Name}: is not running (it is {container.Status.ToString().ToLowerInvariant()})", container.Name);
-        }
-
-        // A process placed in a frozen cgroup freezes before it can exec: it would hang until the container resumes.
-        if (CgroupState.ReadFrom(container.Directory)?.ToCgroup().IsFrozen == true)
-        {
-            throw ContainerRuntimeException.FailedPrecondition("ContainerPaused",
-                $"container {container.Name}: is paused; resume it (Resume-Container) before running a command in it", container.Name);
         }
 
         if (options.Command.Count == 0 || string.IsNullOrEmpty(options.Command[0]))

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace PSContainer.Runtime.Containers;
 
 /// <summary>
-/// What a container was created from, kept in <c>containers/&lt;id&gt;/container.json</c>. Written once at
-/// creation (temp + rename); its runtime state comes from the shim's files beside it.
+/// What a container was created from, kept in <c>containers/&lt;id&gt;/container.json</c>. Written at creation
+/// (temp + rename) and rewritten only by a rename; its runtime state comes from the shim's files beside it.
 /// </summary>
 public sealed record ContainerRecord
 {
@@ -31,6 +31,20 @@ public sealed record ContainerRecord
     [JsonPropertyName("labels")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Labels { get; set; }
+
+    /// <summary>docker run --rm: removed once it has exited.</summary>
+    [JsonPropertyName("autoRemove")]
+    public bool AutoRemove { get; set; }
+
+    /// <summary>The signal Stop-Container sends first (the image's StopSignal); SIGTERM when null.</summary>
+    [JsonPropertyName("stopSignal")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? StopSignal { get; set; }
+
+    /// <summary>The container's own mounts (volumes, binds, tmpfs: the runtime spec's mounts), for display.</summary>
+    [JsonPropertyName("mounts")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Spec.MountSpec>? Mounts { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

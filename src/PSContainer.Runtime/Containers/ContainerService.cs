@@ -1,15 +1,18 @@
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Images;
+using PSContainer.Runtime.Logs;
 using PSContainer.Runtime.Process;
 using PSContainer.Runtime.Snapshots;
 
 namespace PSContainer.Runtime.Containers;
 
 /// <summary>
-/// Containers as users know them: create one from an image (spec + rootfs mounts + bundle on disk),
-/// start it through the shim, find and list them.
+/// Containers as users know them: create one from an image (spec + rootfs mounts + bundle on disk), start it
+/// attached or detached through the shim, stop, restart, wait for, remove and rename it, read its log, find and
+/// list them. Every change takes the container's locks (<see cref="ContainerLocks"/>), re-reads its state under
+/// them and checks the move (<see cref="ContainerTransitions"/>): any number of pwsh processes may do this at once.
 /// </summary>
-public sealed class ContainerService
+public sealed partial class ContainerService
 {
     private readonly ContainerStore _store;
     private readonly ImageService _images;
@@ -38,8 +41,9 @@ public sealed class ContainerService
         }
         await _images.EnsureUnpackedAsync(image, cancellationToken).ConfigureAwait(false);
         string id = ContainerNames.NewId();
+        var config = _images.Config(image);
         var top = _images.TopChainId(image);
-        var spec = SpecBuilder.Build(id, _images.Config(image), options,
+        var spec = SpecBuilder.Build(id, config, options,
             new SpecContext { Files = RootfsFiles.ForImage(_snapshotter, top), Volumes = _volumes });
         var record = new ContainerRecord
         {
@@ -50,6 +54,9 @@ public sealed class ContainerService
             Command = spec.Process.Args,
             Created = DateTimeOffset.UtcNow,
             Labels = options.Labels,
+            AutoRemove = options.AutoRemove,
+            StopSignal = config.Config?.StopSignal,
+            Mounts = SpecBuilder.UserMounts(spec, options) is { Count: > 0 } mounts ? mounts : null,
         };
         return await _store.CreateAsync(record, spec,
             directory =>
@@ -61,21 +68,31 @@ public sealed class ContainerService
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Starts a created container attached: the caller reads its output and waits for its exit.</summary>
-    public RunningContainer Start(Container container)
-    {
-        if (container.Status != ContainerStatus.Created)
-        {
-            throw ContainerRuntimeException.FailedPrecondition("ContainerNotCreated",
-                $"container {container.Name}: cannot start a container that is {container.Status.ToString().ToLowerInvariant()}", container.Name);
-        }
-        return _launcher().Start(container.Directory);
-    }
-
     public Container? Find(string idOrName) => _store.Find(idOrName);
 
-    public Container Get(string idOrName) => _store.Find(idOrName)
-        ?? throw ContainerRuntimeException.NotFound("ContainerNotFound", $"no such container: {idOrName}", idOrName);
+    public Container Get(string idOrName) => _store.Find(idOrName) ?? throw ContainerStore.NotFound(idOrName);
 
-    public IReadOnlyList<Container> List() => _store.List();
+    /// <summary>The container as it is now; NotFound once it has been removed.</summary>
+    public Container Refresh(Container container) => _store.Reload(container) ?? throw ContainerStore.NotFound(container.Name);
+
+    /// <summary>Every container, newest first; first finishes what crashes left half-done (see <see cref="ContainerStore.CollectGarbage"/>).</summary>
+    public IReadOnlyList<Container> List()
+    {
+        _store.CollectGarbage();
+        return _store.List();
+    }
+
+    /// <summary>Every container, newest first, read only: for argument completion and name patterns.</summary>
+    public IReadOnlyList<Container> ListWithoutCollecting() => _store.List();
+
+    /// <summary>Renames a container (running or not); the new name must be valid and unused.</summary>
+    public Task<Container> RenameAsync(Container container, string newName, CancellationToken cancellationToken) =>
+        _store.RenameAsync(container, newName, cancellationToken);
+
+    /// <summary>The container's log (stdout and stderr, every run), as <see cref="JsonLogReader"/> reads it; following ends when the container is not running.</summary>
+    public IAsyncEnumerable<LogEntry> ReadLogAsync(Container container, LogReadOptions options, CancellationToken cancellationToken) =>
+        JsonLogReader.ReadAsync(Path.Combine(container.Directory, Bundle.LogFile), options,
+            () => _store.Reload(container)?.Status is ContainerStatus.Running or ContainerStatus.Paused, cancellationToken);
+
+    private ContainerRuntimeException Gone(Container container) => ContainerStore.NotFound(container.Name);
 }

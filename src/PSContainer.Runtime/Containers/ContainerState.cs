@@ -5,32 +5,48 @@ namespace PSContainer.Runtime.Containers;
 
 /// <summary>
 /// A container's runtime state, derived each time from what the shim recorded — <c>shim.json</c> once the
-/// container process runs, <c>exit.json</c> when it has ended — and from /proc (runc's way): a shim that was
-/// killed never leaves a container that looks alive forever.
+/// container process runs, <c>exit.json</c> when it has ended — and from /proc (runc's way): each recorded pid is
+/// checked together with its start time, so neither a killed shim nor a reused pid leaves a container that looks
+/// alive forever.
 /// </summary>
-internal sealed record ContainerState(ContainerStatus Status, int? Pid, int? ExitCode, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
+internal sealed record ContainerState(
+    ContainerStatus Status, int? Pid, int? ExitCode, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, ShimState? Shim)
 {
     /// <summary>exit.json's oomKilled: the OOM killer struck while the container ran.</summary>
     public bool OOMKilled { get; init; }
 
-    public static ContainerState Read(string directory)
+    /// <summary>The error of a run whose monitor died before it could record the end.</summary>
+    public const string MonitorKilled = "the container's monitor (psc-shim) was killed";
+
+    public static ContainerState Read(string directory, bool removing = false)
     {
         var shim = Try(() => ShimState.ReadFrom(directory));
         var exit = Try(() => ExitStatus.ReadFrom(directory));
+        if (removing)
+        {
+            return new ContainerState(ContainerStatus.Removing, null, exit?.ExitCode, exit?.Error, shim?.StartedAt, exit?.FinishedAt, shim);
+        }
         if (exit is not null)
         {
-            return new ContainerState(ContainerStatus.Exited, shim?.Pid, exit.ExitCode, exit.Error, shim?.StartedAt, exit.FinishedAt) { OOMKilled = exit.OOMKilled };
+            return new ContainerState(ContainerStatus.Exited, shim?.Pid, exit.ExitCode, exit.Error, shim?.StartedAt, exit.FinishedAt, shim) { OOMKilled = exit.OOMKilled };
         }
         if (shim is null)
         {
-            return new ContainerState(ContainerStatus.Created, null, null, null, null, null);
+            return new ContainerState(ContainerStatus.Created, null, null, null, null, null, null);
         }
-        if (IsShim(shim.ShimPid))
+        // Running while the init lives, and also while only the monitor does: it is relaying the last output and
+        // about to record the end, which is not there yet. Paused while the container's freezer holds it.
+        if (shim.IsInitAlive)
         {
-            return new ContainerState(ContainerStatus.Running, shim.Pid, null, null, shim.StartedAt, null);
+            var status = CgroupState.ReadFrom(directory)?.ToCgroup().IsFrozen == true ? ContainerStatus.Paused : ContainerStatus.Running;
+            return new ContainerState(status, shim.Pid, null, null, shim.StartedAt, null, shim);
         }
-        // The monitor died without recording an exit (kill -9): the container died with it (PDEATHSIG).
-        return new ContainerState(ContainerStatus.Exited, shim.Pid, 137, "the container's monitor (psc-shim) was killed", shim.StartedAt, null);
+        if (shim.IsShimAlive)
+        {
+            return new ContainerState(ContainerStatus.Running, shim.Pid, null, null, shim.StartedAt, null, shim);
+        }
+        // The monitor died without recording an exit (kill -9): the container died with it (PDEATHSIG, SIGKILL).
+        return new ContainerState(ContainerStatus.Exited, shim.Pid, 137, MonitorKilled, shim.StartedAt, null, shim);
     }
 
     private static T? Try<T>(Func<T?> read) where T : class
@@ -39,25 +55,9 @@ internal sealed record ContainerState(ContainerStatus Status, int? Pid, int? Exi
         {
             return read();
         }
-        catch (Exception e) when (e is IOException or JsonException)
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    /// <summary>True when <paramref name="pid"/> is a live psc-shim (not a zombie, not a reused pid).</summary>
-    private static bool IsShim(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            int open = stat.IndexOf('(');
-            int close = stat.LastIndexOf(')');
-            return open > 0 && close > open && stat[(open + 1)..close] == "psc-shim" && close + 2 < stat.Length && stat[close + 2] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 }

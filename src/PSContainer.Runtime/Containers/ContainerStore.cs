@@ -1,24 +1,25 @@
-using PSContainer.Runtime.State;
 using System.Text.Json;
-using PSContainer.Runtime.Content;
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Linux;
-using PSContainer.Runtime.Snapshots;
 using PSContainer.Runtime.Process;
+using PSContainer.Runtime.Snapshots;
 using PSContainer.Runtime.Spec;
+using PSContainer.Runtime.State;
 
 namespace PSContainer.Runtime.Containers;
 
 /// <summary>
 /// Containers on disk: one directory per container, <c>containers/&lt;id&gt;/</c>, which is also its OCI bundle:
 /// <c>container.json</c> (what it was created from), <c>config.json</c> (runtime spec), <c>rootfs-mounts.json</c>,
-/// <c>rootfs/</c>, <c>upper/</c> and <c>work/</c> (its own changes), and the shim's <c>shim.json</c> and
-/// <c>exit.json</c>. <c>container.json</c> is written last, so a
-/// crash never leaves half a container; names are kept unique under <c>containers.lock</c>.
+/// <c>rootfs/</c>, <c>upper/</c> and <c>work/</c> (its own changes), the shim's <c>shim.json</c>, <c>exit.json</c> and
+/// <c>container.log</c>, and the lock files of <see cref="ContainerLocks"/>. <c>container.json</c> is written last, so
+/// a crash never leaves half a container; names are kept unique under <c>containers.lock</c>. A directory being
+/// deleted is called <c>removing-&lt;id&gt;</c> (see <see cref="ContainerDirectory"/>).
 /// </summary>
-public sealed class ContainerStore
+public sealed partial class ContainerStore
 {
     private const string RecordFile = "container.json";
+    private const string StoreLockFile = "containers.lock";
     private readonly string _root;
 
     public ContainerStore(string root)
@@ -32,7 +33,7 @@ public sealed class ContainerStore
     /// <summary>Creates the container's directory and bundle; fails with AlreadyExists when the name is taken.</summary>
     public async Task<Container> CreateAsync(ContainerRecord record, RuntimeSpec spec, Func<string, IReadOnlyList<Mount>> rootfsMounts, CancellationToken cancellationToken)
     {
-        using var storeLock = await FileLock.AcquireAsync(Path.Combine(_root, "containers.lock"), cancellationToken).ConfigureAwait(false);
+        using var storeLock = await FileLock.AcquireAsync(Path.Combine(_root, StoreLockFile), cancellationToken).ConfigureAwait(false);
         var existing = Records().ToList();
         string name = record.Name;
         if (string.IsNullOrEmpty(name))
@@ -43,22 +44,21 @@ public sealed class ContainerStore
                 name = ContainerNames.NewName() + (n > 10 ? "_" + n : "");
             }
         }
-        else if (existing.Any(r => r.Name == name))
+        else
         {
-            throw new ContainerRuntimeException(ErrorKind.AlreadyExists, "ContainerNameInUse",
-                $"container name \"{name}\" is already in use by container {existing.First(r => r.Name == name).Id[..12]}") { Target = name };
+            ThrowIfNameTaken(existing, name);
         }
         record = record with { Name = name };
 
         // container.json is written last: it is what makes the directory a container. A crash before it
-        // leaves a directory that Records() ignores and the next removal pass deletes.
+        // leaves a directory that Records() ignores and the garbage collection deletes.
         string final = DirectoryOf(record.Id);
         try
         {
             Directory.CreateDirectory(final);
             var mounts = rootfsMounts(final);
             Bundle.Create(final, spec, mounts);
-            AtomicFile.Write(Path.Combine(final, RecordFile), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord));
+            WriteRecord(final, record);
         }
         catch
         {
@@ -96,24 +96,57 @@ public sealed class ContainerStore
         return null;
     }
 
-    public IReadOnlyList<Container> List() =>
-        Records().Select(r => Load(DirectoryOf(r.Id))).OfType<Container>().OrderByDescending(c => c.Created).ToList();
+    /// <summary>The container as it is now (state re-read); null once it has been removed.</summary>
+    public Container? Reload(Container container) => Load(container.Directory);
 
-    /// <summary>Removes a container's directory. The caller makes sure it is not running.</summary>
-    public void Delete(string id)
+    /// <summary>Every container, newest first, including those still being removed (status Removing).</summary>
+    public IReadOnlyList<Container> List()
     {
-        if (!ContainerNames.IsId(id))
+        var containers = new List<Container>();
+        foreach (var directory in Directory.EnumerateDirectories(_root))
         {
-            throw ContainerRuntimeException.InvalidArgument("InvalidContainerId", $"invalid container id \"{id}\"", id);
+            string name = Path.GetFileName(directory);
+            bool removing = name.StartsWith(ContainerDirectory.RemovingPrefix, StringComparison.Ordinal);
+            if (ContainerNames.IsId(removing ? name[ContainerDirectory.RemovingPrefix.Length..] : name) && Load(directory) is { } container)
+            {
+                containers.Add(container);
+            }
         }
-        string directory = DirectoryOf(id);
-        // Rename first so that a crash mid-delete leaves a `removing-*` directory, never a broken container.
-        string doomed = Path.Combine(_root, "removing-" + id);
-        if (Directory.Exists(directory))
+        return containers.OrderByDescending(c => c.Created).ToList();
+    }
+
+    /// <summary>Gives a container a new name, unique among all containers (under the store lock).</summary>
+    public async Task<Container> RenameAsync(Container container, string newName, CancellationToken cancellationToken)
+    {
+        ContainerNames.ValidateName(newName);
+        using var storeLock = await FileLock.AcquireAsync(Path.Combine(_root, StoreLockFile), cancellationToken).ConfigureAwait(false);
+        using var change = await ContainerLocks.ChangeAsync(container, cancellationToken).ConfigureAwait(false);
+        var current = Reload(container) ?? throw NotFound(container.Name);
+        if (current.Status == ContainerStatus.Removing)
         {
-            Directory.Move(directory, doomed);
+            ContainerTransitions.Check(current, ContainerStatus.Removing);
         }
-        TryDelete(doomed);
+        if (current.Name == newName)
+        {
+            return current;
+        }
+        ThrowIfNameTaken(Records().ToList(), newName);
+        var record = ReadRecord(current.Directory) ?? throw NotFound(container.Name);
+        WriteRecord(current.Directory, record with { Name = newName });
+        return Load(current.Directory)!;
+    }
+
+    internal static ContainerRuntimeException NotFound(string idOrName) =>
+        ContainerRuntimeException.NotFound("ContainerNotFound", $"no such container: {idOrName}", idOrName);
+
+    private static void ThrowIfNameTaken(List<ContainerRecord> records, string name)
+    {
+        var owner = records.FirstOrDefault(r => r.Name == name);
+        if (owner is not null)
+        {
+            throw new ContainerRuntimeException(ErrorKind.AlreadyExists, "ContainerNameInUse",
+                $"container name \"{name}\" is already in use by container {owner.Id[..12]}") { Target = name };
+        }
     }
 
     private IEnumerable<ContainerRecord> Records()
@@ -138,13 +171,16 @@ public sealed class ContainerStore
         {
             return JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(directory, RecordFile)), ContainerJsonContext.Default.ContainerRecord);
         }
-        catch (Exception e) when (e is IOException or JsonException)
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {
             return null;
         }
     }
 
-    /// <summary>Reads a container and derives its state from the shim's files and the live process (runc's way).</summary>
+    private static void WriteRecord(string directory, ContainerRecord record) =>
+        AtomicFile.Write(Path.Combine(directory, RecordFile), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord));
+
+    /// <summary>Reads a container and derives its state from the shim's files and the live processes (runc's way).</summary>
     private static Container? Load(string directory)
     {
         var record = ReadRecord(directory);
@@ -152,7 +188,9 @@ public sealed class ContainerStore
         {
             return null;
         }
-        var state = ContainerState.Read(directory);
+        bool removing = Path.GetFileName(directory).StartsWith(ContainerDirectory.RemovingPrefix, StringComparison.Ordinal);
+        var state = ContainerState.Read(directory, removing);
+        bool running = state.Status is ContainerStatus.Running or ContainerStatus.Paused;
         return new Container
         {
             Id = record.Id,
@@ -162,13 +200,18 @@ public sealed class ContainerStore
             Command = record.Command,
             Created = record.Created,
             Status = state.Status,
-            ExitCode = state.ExitCode,
+            ExitCode = state.Status == ContainerStatus.Exited ? state.ExitCode ?? 0 : 0,
             Error = state.Error,
             OOMKilled = state.OOMKilled,
-            Pid = state.Status == ContainerStatus.Running ? state.Pid : null,
+            Pid = running ? state.Pid : null,
+            MonitorPid = running ? state.Shim?.ShimPid : null,
             StartedAt = state.StartedAt,
             FinishedAt = state.FinishedAt,
             Directory = directory,
+            Labels = record.Labels ?? new Dictionary<string, string>(),
+            AutoRemove = record.AutoRemove,
+            StopSignal = string.IsNullOrEmpty(record.StopSignal) ? "SIGTERM" : record.StopSignal,
+            Mounts = record.Mounts ?? [],
         };
     }
 
@@ -178,7 +221,7 @@ public sealed class ContainerStore
         {
             if (Directory.Exists(directory))
             {
-                Directory.Delete(directory, recursive: true);
+                DirectoryTree.RemoveAll(directory);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -24,6 +24,9 @@ public sealed record RunOptions
 
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
+    /// <summary>docker run --rm: the container is removed once it has exited.</summary>
+    public bool AutoRemove { get; init; }
+
     /// <summary>docker --network: <c>none</c> (the default: a network namespace with loopback only) or <c>host</c>.</summary>
     public string? Network { get; init; }
 

@@ -58,6 +58,10 @@ public static partial class SpecBuilder
         return mounts;
     }
 
+    /// <summary>The mounts of <paramref name="spec"/> that the user asked for (-Volume, -Tmpfs): those after the fixed ones.</summary>
+    public static IReadOnlyList<MountSpec> UserMounts(RuntimeSpec spec, RunOptions options) =>
+        [.. spec.Mounts.Skip(DefaultMounts(options.Privileged).Count + NetworkFiles.Mounts(options.ReadOnly).Count)];
+
     /// <summary>
     /// docker -v: <c>/host:/ctr[:opts]</c> binds a host path (created when missing, as -v does), <c>name:/ctr[:opts]</c>
     /// mounts a named volume and <c>/ctr</c> a new anonymous one. Options: ro, rw, nocopy, the propagation words,

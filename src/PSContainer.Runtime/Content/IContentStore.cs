@@ -38,6 +38,12 @@ public interface IContentManager
 
     /// <summary>Deletes a committed blob. Returns false when it was not there.</summary>
     bool Delete(Digest digest);
+
+    /// <summary>
+    /// Deletes ingests that no writer holds (their writer died; a live writer keeps its ingest's lock). Their bytes
+    /// would only have served to resume the download. Returns how many were removed.
+    /// </summary>
+    int RemoveAbandonedIngests();
 }
 
 public interface IContentStore : IContentProvider, IContentIngester, IContentManager

@@ -92,6 +92,29 @@ public sealed class LocalContentStore : IContentStore
         }
     }
 
+    public int RemoveAbandonedIngests()
+    {
+        int removed = 0;
+        foreach (string directory in Directory.EnumerateDirectories(Path.Combine(_root, "ingest")))
+        {
+            // Holding the lock while deleting: a writer that starts now waits, then finds no ingest and starts afresh.
+            using var free = FileLock.TryAcquire(Path.Combine(directory, "lock"));
+            if (free is null)
+            {
+                continue;
+            }
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+                removed++;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return removed;
+    }
+
     public bool Delete(Digest digest)
     {
         string path = BlobPath(digest);

@@ -8,13 +8,16 @@ namespace PSContainer.Runtime.Images;
 /// </summary>
 public sealed record ContainerImage
 {
-    /// <summary>The short repository name docker shows: <c>hello-world</c>, <c>localhost:5000/app</c>.</summary>
+    /// <summary>The short repository name docker shows: <c>hello-world</c>, <c>localhost:5000/app</c>; <c>&lt;none&gt;</c> for a dangling image.</summary>
     public required string Repository { get; init; }
 
     public required string? Tag { get; init; }
 
-    /// <summary>The fully qualified reference: <c>docker.io/library/hello-world:latest</c>.</summary>
+    /// <summary>The fully qualified reference: <c>docker.io/library/hello-world:latest</c>; empty for a dangling image.</summary>
     public required string Name { get; init; }
+
+    /// <summary>True for an image that no name points to any more (docker's <c>&lt;none&gt;:&lt;none&gt;</c>).</summary>
+    public bool Dangling => Name.Length == 0;
 
     /// <summary>The image id: the digest of its configuration.</summary>
     public required string Id { get; init; }
@@ -54,8 +57,9 @@ public sealed record ContainerImage
 
     internal ImageRecord Record { get; init; } = new();
 
-    /// <summary>Parsed form of <see cref="Name"/>.</summary>
-    public ImageReference Reference => ImageReference.Parse(Name);
+    /// <summary>Parsed form of <see cref="Name"/>; null for a dangling image.</summary>
+    public ImageReference? Reference => Dangling ? null : ImageReference.Parse(Name);
 
-    public override string ToString() => Reference.ToFamiliarString();
+    /// <summary>The familiar name (<c>busybox:latest</c>), or the short id of a dangling image.</summary>
+    public override string ToString() => Reference?.ToFamiliarString() ?? ShortId;
 }

@@ -8,6 +8,8 @@ namespace PSContainer.Runtime.Images;
 /// One name in the image store: a fully qualified reference that points at content in the blob store.
 /// <see cref="Target"/> is what the registry returned for the name (an index or a manifest, its digest is
 /// the "repo digest"); <see cref="Manifest"/> is the manifest chosen for this machine's platform.
+/// A record with an empty <see cref="Name"/> is a dangling image (docker's <c>&lt;none&gt;:&lt;none&gt;</c>): an image
+/// whose last name moved to another image; it is kept, by its id (<see cref="Config"/>), until it is removed.
 /// </summary>
 public sealed record ImageRecord
 {
@@ -28,6 +30,9 @@ public sealed record ImageRecord
 
     [JsonPropertyName("updated")]
     public DateTimeOffset Updated { get; set; }
+
+    [JsonIgnore]
+    public bool IsDangling => Name.Length == 0;
 }
 
 /// <summary>The on-disk form of the image store's name index.</summary>

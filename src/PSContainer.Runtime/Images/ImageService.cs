@@ -1,6 +1,7 @@
 using PSContainer.Runtime.Content;
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Layers;
+using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Reference;
 using PSContainer.Runtime.Registry;
 using PSContainer.Runtime.Snapshots;
@@ -9,16 +10,23 @@ using PSContainer.Runtime.Spec;
 namespace PSContainer.Runtime.Images;
 
 /// <summary>
-/// Images as users know them: list, find, pull (fetch and unpack), and their layers.
-/// Combines the name index (<see cref="ImageStore"/>), the blob store and the snapshotter.
+/// Images as users know them: list and find (this file); tag, remove and collect garbage (ImageService.Names.cs);
+/// pull, push, export and import (ImageService.Transfer.cs). Combines the name index (<see cref="ImageStore"/>), the
+/// blob store and the snapshotter.
+///
+/// Locking, in this order whenever more than one is held: the GC lock (<c>images/gc.lock</c>: shared by every
+/// operation that adds content before naming it — pull, import — or reads content — export, push, unpack; exclusive
+/// for garbage collection), then the image store's lock. So a collection never deletes content that a pull has
+/// stored but not yet named.
 /// </summary>
-public sealed class ImageService
+public sealed partial class ImageService
 {
     private readonly ImageStore _store;
     private readonly IContentStore _content;
     private readonly ImageDocuments _documents;
     private readonly ISnapshotter _snapshotter;
     private readonly Func<RegistryClient> _registry;
+    private readonly string _gcLockPath;
 
     public ImageService(ImageStore store, IContentStore content, ImageDocuments documents, ISnapshotter snapshotter, Func<RegistryClient> registry)
     {
@@ -27,30 +35,40 @@ public sealed class ImageService
         _documents = documents;
         _snapshotter = snapshotter;
         _registry = registry;
+        _gcLockPath = Path.Combine(store.Directory, "gc.lock");
     }
 
+    /// <summary>The containers created from images (removal refuses to delete their images; GC keeps their layers).</summary>
+    public Func<IEnumerable<ImageUser>> Users { get; init; } = () => [];
+
+    /// <summary>Every image: one entry per name, plus one per dangling image.</summary>
     public IReadOnlyList<ContainerImage> List() => _store.List().Select(ToImage).ToList();
 
     /// <summary>
-    /// Finds an image by name (<c>hello-world</c>, <c>alpine:3.20</c>, <c>name@sha256:…</c>), by id or by a
-    /// unique id prefix, as docker's image lookup does. Null when nothing matches.
+    /// Finds an image by name (<c>hello-world</c>, <c>alpine:3.20</c>, <c>name@sha256:…</c>), by id, digest or a unique
+    /// id prefix, as docker's image lookup does. Null when nothing matches.
     /// </summary>
-    public ContainerImage? Find(string nameOrId)
+    public ContainerImage? Find(string nameOrId) => Find(_store.List(), nameOrId).Record is { } record ? ToImage(record) : null;
+
+    /// <summary>The record <paramref name="nameOrId"/> means, and whether it was named (rather than given by id or digest).</summary>
+    private static (ImageRecord? Record, bool ByName) Find(IReadOnlyList<ImageRecord> records, string nameOrId)
     {
-        var records = _store.List();
+        var named = records.Where(r => !r.IsDangling).ToList();
         if (Digest.TryParse(nameOrId, out var digest))
         {
-            var byDigest = records.FirstOrDefault(r => r.Config == digest || r.Target.Digest == digest || r.Manifest.Digest == digest);
-            return byDigest is null ? null : ToImage(byDigest);
+            var byDigest = named.FirstOrDefault(r => r.Config == digest || r.Target.Digest == digest || r.Manifest.Digest == digest)
+                ?? records.FirstOrDefault(r => r.Config == digest || r.Target.Digest == digest || r.Manifest.Digest == digest);
+            return (byDigest, false);
         }
         if (ImageReference.TryParse(nameOrId, out var reference))
         {
             var byName = reference.Tag is not null
-                ? records.FirstOrDefault(r => r.Name == reference.Name + ":" + reference.Tag && (reference.Digest is null || r.Target.Digest == reference.Digest || r.Manifest.Digest == reference.Digest))
-                : records.FirstOrDefault(r => ImageReference.Parse(r.Name).Name == reference.Name && (r.Target.Digest == reference.Digest || r.Manifest.Digest == reference.Digest));
+                ? named.FirstOrDefault(r => r.Name == reference.Name + ":" + reference.Tag && (reference.Digest is null || r.Target.Digest == reference.Digest || r.Manifest.Digest == reference.Digest))
+                : named.FirstOrDefault(r => r.Name == reference.ToString())
+                  ?? named.FirstOrDefault(r => ImageReference.Parse(r.Name).Name == reference.Name && (r.Target.Digest == reference.Digest || r.Manifest.Digest == reference.Digest));
             if (byName is not null)
             {
-                return ToImage(byName);
+                return (byName, byName.Name == reference.ToString());
             }
         }
         if (nameOrId.Length >= 4 && nameOrId.All(char.IsAsciiHexDigitLower))
@@ -60,53 +78,16 @@ public sealed class ImageService
             {
                 throw ContainerRuntimeException.InvalidArgument("ImageIdAmbiguous", $"image id prefix {nameOrId} matches more than one image", nameOrId);
             }
-            return byId.Count > 0 ? ToImage(byId[0]) : null;
+            return (byId.OrderBy(r => r.IsDangling).FirstOrDefault(), false);
         }
-        return null;
+        return (null, false);
     }
-
-    /// <summary>Pulls an image and unpacks its layers; the name is recorded only when everything is in place.</summary>
-    public async Task<ContainerImage> PullAsync(string name, Platform? platform, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
-    {
-        var reference = ImageReference.Parse(name);
-        using var registry = _registry();
-        var puller = new ImagePuller(registry, _content, _documents);
-        var record = await puller.PullAsync(reference, platform ?? Platform.Host, progress, cancellationToken).ConfigureAwait(false);
-        await UnpackAsync(record, reference.ToString(), progress, cancellationToken).ConfigureAwait(false);
-        await _store.PutAsync(record, cancellationToken).ConfigureAwait(false);
-        progress?.Report(new PullProgress(PullPhase.Complete, record.Name, record.Target.Digest, Message: $"Digest: {record.Target.Digest}"));
-        return ToImage(_store.Get(record.Name) ?? record);
-    }
-
-    /// <summary>Makes sure every layer of an image is unpacked (idempotent; cheap when they are).</summary>
-    public Task EnsureUnpackedAsync(ContainerImage image, CancellationToken cancellationToken) =>
-        UnpackAsync(image.Record, image.Name, null, cancellationToken);
 
     /// <summary>The ChainID of the top layer — what a container's rootfs is built from — or null for an image without layers.</summary>
     public Digest? TopChainId(ContainerImage image)
     {
         var diffIds = _documents.Config(image.Record.Config).RootFS.DiffIds;
         return diffIds.Count == 0 ? null : ChainIds.Compute(diffIds)[^1];
-    }
-
-    private async Task UnpackAsync(ImageRecord record, string name, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
-    {
-        var manifest = _documents.Manifest(record.Manifest.Digest);
-        var config = _documents.Config(record.Config);
-        var chain = ChainIds.Compute(config.RootFS.DiffIds);
-        for (int i = 0; i < chain.Count; i++)
-        {
-            var layer = manifest.Layers[i];
-            if (_snapshotter.Exists(chain[i]))
-            {
-                progress?.Report(new PullProgress(PullPhase.Unpacked, name, layer.Digest, layer.Size, layer.Size, "Already exists"));
-                continue;
-            }
-            progress?.Report(new PullProgress(PullPhase.Unpacking, name, layer.Digest, 0, layer.Size));
-            var source = new LayerSource(config.RootFS.DiffIds[i], layer.MediaType, () => _content.OpenRead(layer.Digest));
-            await _snapshotter.EnsureAsync(chain[i], i == 0 ? null : chain[i - 1], source, cancellationToken).ConfigureAwait(false);
-            progress?.Report(new PullProgress(PullPhase.Unpacked, name, layer.Digest, layer.Size, layer.Size));
-        }
     }
 
     /// <summary>The layers of an image, bottom first, with the build step of each from the config history.</summary>
@@ -142,16 +123,19 @@ public sealed class ImageService
     /// <summary>The image's configuration document.</summary>
     public ImageConfig Config(ContainerImage image) => _documents.Config(image.Record.Config);
 
+    private Task<FileLock> SharedGcLockAsync(CancellationToken cancellationToken) =>
+        FileLock.AcquireAsync(_gcLockPath, shared: true, cancellationToken);
+
     private ContainerImage ToImage(ImageRecord record)
     {
-        var reference = ImageReference.Parse(record.Name);
+        var reference = record.IsDangling ? null : ImageReference.Parse(record.Name);
         var config = _documents.Config(record.Config);
         var manifest = _documents.Manifest(record.Manifest.Digest);
         var run = config.Config;
         return new ContainerImage
         {
-            Repository = reference.FamiliarName,
-            Tag = reference.Tag,
+            Repository = reference?.FamiliarName ?? "<none>",
+            Tag = reference?.Tag,
             Name = record.Name,
             Id = record.Config.ToString(),
             Digest = record.Target.Digest.ToString(),

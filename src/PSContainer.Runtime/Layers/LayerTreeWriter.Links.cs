@@ -5,90 +5,15 @@ using Sys = Tmds.Linux.LibC;
 
 namespace PSContainer.Runtime.Layers;
 
-/// <summary>Parent resolution (and creation), whiteouts and hardlinks.</summary>
+/// <summary>Parent resolution (and creation) and hardlinks.</summary>
 internal sealed partial class LayerTreeWriter
 {
-    private static ReadOnlySpan<byte> OpaqueMarker => ".wh..wh..opq\0"u8;
-
-    private void ApplyWhiteout(TarEntry entry, ReadOnlySpan<byte> parentPath, ReadOnlySpan<byte> name, int slash)
-    {
-        bool overlay = _options.WhiteoutMode == WhiteoutMode.Overlay;
-        if (name.SequenceEqual(OpaqueMarker))
-        {
-            var parent = ResolveParent(parentPath, slash, entry, create: overlay);
-            if (parent is null)
-            {
-                return; // Apply mode: nothing below to hide
-            }
-            if (overlay)
-            {
-                // The marker itself is never created; overlayfs hides the lower directories' content instead.
-                Check(parent.TrySetXattr("\0"u8, "trusted.overlay.opaque\0"u8, "y"u8), "setxattr trusted.overlay.opaque", parent, "\0"u8);
-            }
-            else
-            {
-                ClearLowerContent(parent, parentPath);
-            }
-            return;
-        }
-        if (name.StartsWith(".wh..wh."u8))
-        {
-            return; // other aufs metadata (.wh..wh.plnk, .wh..wh.aufs): never part of the result
-        }
-        var target = name[4..];
-        if (target.Length == 1 || target.SequenceEqual(".\0"u8) || target.SequenceEqual("..\0"u8))
-        {
-            throw LayerErrors.Invalid(LayerErrors.InvalidWhiteout, _layer, entry.DisplayName, "whiteout without a valid name");
-        }
-        var directory = ResolveParent(parentPath, slash, entry, create: overlay);
-        if (directory is null)
-        {
-            return;
-        }
-        if (!overlay)
-        {
-            Replace(directory, target); // Apply mode: delete the lower path (absent is fine)
-            return;
-        }
-        // Overlay mode: a 0/0 character device hides the lower path; it replaces anything this layer put there.
-        int rc = directory.TryMakeNode(target, 0x2000, 0);
-        if (rc == Sys.EEXIST)
-        {
-            Replace(directory, target);
-            rc = directory.TryMakeNode(target, 0x2000, 0);
-        }
-        Check(rc, "mknodat", directory, target);
-        Check(directory.TryChown(target, entry.Uid, entry.Gid), "fchownat", directory, target);
-    }
-
-    /// <summary>Apply mode's opaque directory: remove every child this layer did not create itself.</summary>
-    private void ClearLowerContent(DirectoryFd parent, ReadOnlySpan<byte> parentPath)
-    {
-        string prefix = parentPath.IsEmpty ? "" : Key(parentPath) + "/";
-        int fd = parent.TryOpenChildRaw(".\0"u8, Sys.O_RDONLY | Sys.O_DIRECTORY, out int errno);
-        Check(fd < 0 ? errno : 0, "openat", parent, "\0"u8);
-        var victims = new List<ReadOnlyMemory<byte>>();
-        using (var listing = DirectoryFd.Adopt(fd, parent.DisplayPath))
-        {
-            foreach (var (child, _) in DirectoryTree.ReadEntries(listing))
-            {
-                if (!_unpacked!.Contains(prefix + Key(child.Span[..^1])))
-                {
-                    victims.Add(child);
-                }
-            }
-        }
-        foreach (var child in victims)
-        {
-            Replace(parent, child.Span);
-        }
-    }
-
     private void CreateHardlink(TarEntry entry, DirectoryFd parent, ReadOnlySpan<byte> name)
     {
-        // As containerd: the target must be inside this layer's directory (in an overlay snapshot that is this
-        // layer's own entries; a link into a lower layer cannot exist there). Its parent is resolved in-root and
-        // the last component is not followed, so a hardlink to a symlink links the symlink.
+        // As containerd and podman: the target must be an earlier entry of this layer (layer.md allows extracting
+        // a link into another layer to fail; in an overlay snapshot such a target does not even exist). Both
+        // whiteout modes refuse it, so the copy driver accepts exactly the images overlay accepts. The target's
+        // parent is resolved in-root and its last component is not followed: a hardlink to a symlink links the symlink.
         EnsureCapacity(ref _scratch, entry.Link.Length + 1);
         int length = LayerPath.Clean(entry.Link, _scratch);
         if (length <= 0)
@@ -100,7 +25,9 @@ internal sealed partial class LayerTreeWriter
         var targetPath = _scratch.AsSpan(0, length + 1);
         int slash = targetPath.LastIndexOf((byte)'/');
         var targetName = targetPath[(slash + 1)..];
-        var targetParent = ResolveParentNoCreate(_scratch.AsSpan(0, length + 1), slash);
+        string targetKey = Key(targetPath[..^1]);
+        bool inThisLayer = _unpacked?.Contains(targetKey) ?? !_whiteouts!.Contains(targetKey);
+        var targetParent = inThisLayer ? ResolveParentNoCreate(_scratch.AsSpan(0, length + 1), slash) : null;
         try
         {
             int rc = targetParent is null ? Sys.ENOENT : parent.TryLink(targetParent, targetName, name);
@@ -118,7 +45,7 @@ internal sealed partial class LayerTreeWriter
             }
             if (rc is not 0)
             {
-                string why = rc == Sys.ENOENT ? "does not exist in the layer" : rc == Sys.EPERM ? "is a directory" : Marshal(rc);
+                string why = rc == Sys.ENOENT ? "is not an earlier entry of this layer" : rc == Sys.EPERM ? "is a directory" : Marshal(rc);
                 throw LayerErrors.Invalid(LayerErrors.HardlinkEscape, _layer, entry.DisplayName,
                     $"hardlink target \"{System.Text.Encoding.UTF8.GetString(entry.Link)}\" {why}");
             }
@@ -147,7 +74,7 @@ internal sealed partial class LayerTreeWriter
     /// missing directories are created (0755 root, or the metadata of the same directory in a lower layer);
     /// without, a missing parent gives null.
     /// </summary>
-    private DirectoryFd? ResolveParent(ReadOnlySpan<byte> parentPath, int slash, TarEntry entry, bool create)
+    private DirectoryFd? ResolveParent(ReadOnlySpan<byte> parentPath, int slash, TarEntry entry, bool create, bool forWhiteout = false)
     {
         if (parentPath.IsEmpty)
         {
@@ -163,7 +90,15 @@ internal sealed partial class LayerTreeWriter
         {
             var zParent = _path.AsSpan(0, slash + 1);
             var fd = _root.TryOpenInRoot(zParent, out int errno);
-            if (fd is null && errno == Sys.ENOENT && create)
+            if (fd is null && errno == Sys.ENOTDIR && forWhiteout)
+            {
+                // A whiteout below a path that is not a directory here (this layer put a file, link or whiteout
+                // there, as umoci writes "d" then "d/.wh.x" when a directory became a file): nothing below it shows
+                // through, so there is nothing to hide. Nothing is created.
+                return null;
+            }
+            // ENOTDIR may mean a whiteout device of this layer on the way, which a directory then replaces.
+            if (fd is null && create && (errno == Sys.ENOENT || (errno == Sys.ENOTDIR && _whiteouts is { Count: > 0 })))
             {
                 fd = CreateParents(zParent, entry);
             }
@@ -180,6 +115,7 @@ internal sealed partial class LayerTreeWriter
             DropCache();
             _parentCache = fd;
             _parentKey = parentPath.ToArray();
+            PreserveTimes(fd, parentPath);
             return fd;
         }
         finally
@@ -220,10 +156,22 @@ internal sealed partial class LayerTreeWriter
                 end = end < 0 ? zParent.Length - 1 : start + end;
                 prefix[end] = 0;
                 var next = _root.TryOpenInRoot(prefix.AsSpan(0, end + 1), out int errno);
-                if (next is null && errno == Sys.ENOENT)
+                if (next is null && errno == Sys.ENOTDIR && _whiteouts is { Count: > 0 } && _whiteouts.Remove(Key(prefix.AsSpan(0, end))))
+                {
+                    // This layer whited the path out and now puts something below it: the device becomes a
+                    // directory, opaque because the lower directory of that name stays deleted.
+                    var component = new byte[end - start + 1];
+                    zParent[start..end].CopyTo(component);
+                    Check(current.TryUnlink(component, directory: false), "unlinkat", current, component);
+                    Check(current.TryMakeDirectory(component, 0b111_101_101), "mkdirat", current, component);
+                    MakeOpaque(current, component, prefix.AsSpan(0, end));
+                    next = current.TryOpenChild(component, out errno);
+                }
+                else if (next is null && errno == Sys.ENOENT)
                 {
                     var component = new byte[end - start + 1];
                     zParent[start..end].CopyTo(component);
+                    PreserveTimes(current, zParent[..Math.Max(0, start - 1)]);
                     int rc = current.TryMakeDirectory(component, 0b111_101_101);
                     if (rc == Sys.EEXIST)
                     {
@@ -232,8 +180,14 @@ internal sealed partial class LayerTreeWriter
                         throw LayerErrors.Invalid(LayerErrors.SymlinkEscape, _layer, entry.DisplayName, "parent path goes through a dangling symlink");
                     }
                     Check(rc, "mkdirat", current, component);
-                    CopyLowerDirectoryMetadata(current, component, prefix.AsSpan(0, end + 1));
-                    _unpacked?.Add(Key(prefix.AsSpan(0, end)));
+                    if (!UnderOpaque(prefix.AsSpan(0, end)))
+                    {
+                        CopyLowerDirectoryMetadata(current, component, prefix.AsSpan(0, end + 1));
+                    }
+                    if (_unpacked is not null)
+                    {
+                        RecordUnpacked(prefix.AsSpan(0, end));
+                    }
                     next = current.TryOpenChild(component, out errno);
                 }
                 if (next is null)
@@ -293,6 +247,7 @@ internal sealed partial class LayerTreeWriter
                 }
             }
             Check(parent.TryChmod(name, (uint)((ushort)st.st_mode & 0xFFF)), "fchmodat", parent, name);
+            _inherited![Key(zPath[..^1])] = _directoryTimes.Count;
             _directoryTimes.Add((zPath.ToArray(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
             return;
         }

@@ -30,6 +30,11 @@ internal sealed partial class LayerTreeWriter : IDisposable
     private readonly DirectoryFd[] _lowers;
     private readonly List<(byte[] Path, long Seconds, long Nanoseconds)> _directoryTimes = [];
     private readonly HashSet<string>? _unpacked; // Apply mode: paths this layer created (an opaque dir keeps them)
+    private readonly HashSet<string>? _ancestors; // Apply mode: directories above a path this layer created
+    private readonly Dictionary<string, int>? _preserved; // Apply mode: lower directories changed here -> their _directoryTimes index
+    private readonly HashSet<string>? _whiteouts; // Overlay mode: whiteout devices this layer created
+    private readonly HashSet<string>? _opaque; // Overlay mode: directories this layer made opaque
+    private readonly Dictionary<string, int>? _inherited; // Overlay mode: implicit directories with a lower layer's metadata -> their _directoryTimes index
     private byte[] _path = new byte[512];
     private byte[] _scratch = new byte[512];
     private byte[] _parentKey = [];
@@ -45,7 +50,18 @@ internal sealed partial class LayerTreeWriter : IDisposable
         {
             _lowers[i] = DirectoryFd.Open(options.LowerDirectories[i]);
         }
-        _unpacked = options.WhiteoutMode == WhiteoutMode.Apply ? new HashSet<string>(StringComparer.Ordinal) : null;
+        if (options.WhiteoutMode == WhiteoutMode.Apply)
+        {
+            _unpacked = new HashSet<string>(StringComparer.Ordinal);
+            _ancestors = new HashSet<string>(StringComparer.Ordinal);
+            _preserved = new Dictionary<string, int>(StringComparer.Ordinal);
+        }
+        else
+        {
+            _whiteouts = new HashSet<string>(StringComparer.Ordinal);
+            _opaque = new HashSet<string>(StringComparer.Ordinal);
+            _inherited = new Dictionary<string, int>(StringComparer.Ordinal);
+        }
     }
 
     /// <summary>Applies one entry; its data (for regular files) is read from <paramref name="reader"/>.</summary>
@@ -86,10 +102,18 @@ internal sealed partial class LayerTreeWriter : IDisposable
             return;
         }
         var parent = ResolveParent(parentPath, slash, entry, create: true)!;
+        // A whiteout only hides lower layers (layer.md): an entry of this layer at a path it also whited out
+        // replaces the device, and a directory there must not show the lower directory's content — it is opaque.
+        bool overWhiteout = _whiteouts is { Count: > 0 } && _whiteouts.Remove(Key(path[..^1]));
         switch (entry.Type)
         {
             case TarEntry.TypeDirectory:
+                _inherited?.Remove(Key(path[..^1])); // listed now: its own metadata, not a lower layer's
                 CreateDirectory(entry, parent, name, path);
+                if (overWhiteout)
+                {
+                    MakeOpaque(parent, name, path[..^1]);
+                }
                 break;
             case TarEntry.TypeRegular or TarEntry.TypeRegularOld or TarEntry.TypeContiguous:
                 CreateFile(entry, parent, name, reader);
@@ -106,7 +130,10 @@ internal sealed partial class LayerTreeWriter : IDisposable
             default:
                 throw LayerErrors.Invalid(LayerErrors.UnsupportedEntry, _layer, entry.DisplayName, $"unsupported tar entry type '{(char)entry.Type}'");
         }
-        _unpacked?.Add(Key(path[..^1]));
+        if (_unpacked is not null)
+        {
+            RecordUnpacked(path[..^1]);
+        }
     }
 
     /// <summary>Sets the directories' mtimes, last, in archive order (a later duplicate wins).</summary>
@@ -114,6 +141,10 @@ internal sealed partial class LayerTreeWriter : IDisposable
     {
         foreach (var (pathZ, seconds, nanoseconds) in _directoryTimes)
         {
+            if (pathZ is null)
+            {
+                continue; // withdrawn (an inherited mtime that an opaque marker made moot)
+            }
             var path = pathZ.AsSpan();
             int slash = path.LastIndexOf((byte)'/');
             EnsureCapacity(ref _scratch, path.Length);

@@ -39,18 +39,33 @@ public sealed unsafe class ExecRequest : IDisposable
     /// <summary>
     /// Starts the program as a child with posix_spawn(3): every signal back to its default disposition and an empty
     /// mask (a .NET process ignores SIGPIPE and handles others, none of which must reach the child). Returns its pid.
+    /// <paramref name="stdout"/> and <paramref name="stderr"/>, when given, become the child's fd 1 and 2 (dup2 in
+    /// the child, so they need not be inheritable); otherwise it shares this process's.
     /// </summary>
-    public int Spawn()
+    public int Spawn(SafeFd? stdout = null, SafeFd? stderr = null)
     {
         byte* attr = stackalloc byte[Interop.LibC.PosixSpawnAttrSize];
+        byte* actions = stackalloc byte[Interop.LibC.PosixSpawnFileActionsSize];
+        Check(Interop.LibC.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
         int rc = Interop.LibC.posix_spawnattr_init(attr);
         if (rc != 0)
         {
+            Interop.LibC.posix_spawn_file_actions_destroy(actions);
             throw new LinuxException(rc, "posix_spawnattr_init");
         }
 
         try
         {
+            if (stdout is not null)
+            {
+                Check(Interop.LibC.posix_spawn_file_actions_adddup2(actions, stdout.Fd, 1), "posix_spawn_file_actions_adddup2");
+            }
+
+            if (stderr is not null)
+            {
+                Check(Interop.LibC.posix_spawn_file_actions_adddup2(actions, stderr.Fd, 2), "posix_spawn_file_actions_adddup2");
+            }
+
             Tmds.Linux.sigset_t empty;
             Tmds.Linux.sigset_t all;
             sigemptyset(&empty);
@@ -63,12 +78,13 @@ public sealed unsafe class ExecRequest : IDisposable
             Check(Interop.LibC.posix_spawnattr_setsigdefault(attr, &all), "posix_spawnattr_setsigdefault");
             Check(Interop.LibC.posix_spawnattr_setflags(attr, Interop.LibC.POSIX_SPAWN_SETSIGMASK | Interop.LibC.POSIX_SPAWN_SETSIGDEF), "posix_spawnattr_setflags");
             int pid;
-            rc = Interop.LibC.posix_spawn(&pid, _path, null, attr, _argv, _envp);
+            rc = Interop.LibC.posix_spawn(&pid, _path, actions, attr, _argv, _envp);
             return rc == 0 ? pid : throw new LinuxException(rc, "exec", Path);
         }
         finally
         {
             Interop.LibC.posix_spawnattr_destroy(attr);
+            Interop.LibC.posix_spawn_file_actions_destroy(actions);
         }
     }
 

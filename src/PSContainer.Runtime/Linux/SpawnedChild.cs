@@ -25,9 +25,10 @@ public sealed unsafe class SpawnedChild
 
     /// <summary>
     /// Starts <paramref name="path"/> with the calling thread's namespaces, this process's environment, every
-    /// descriptor that is not close-on-exec, default signal dispositions and an empty signal mask.
+    /// descriptor that is not close-on-exec, default signal dispositions and an empty signal mask; its stdout and
+    /// stderr are <paramref name="stdout"/> and <paramref name="stderr"/> when given, else this process's.
     /// </summary>
-    public static SpawnedChild Start(string path, IReadOnlyList<string> args)
+    public static SpawnedChild Start(string path, IReadOnlyList<string> args, SafeFd? stdout = null, SafeFd? stderr = null)
     {
         List<string> env = [];
         foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
@@ -36,7 +37,7 @@ public sealed unsafe class SpawnedChild
         }
 
         using ExecRequest request = new(path, args, env);
-        return new SpawnedChild(request.Spawn());
+        return new SpawnedChild(request.Spawn(stdout, stderr));
     }
 
     /// <summary>Blocks until the child has ended, reaps it and returns how it ended (the same answer on every call).</summary>

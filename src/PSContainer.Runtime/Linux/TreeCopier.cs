@@ -15,18 +15,25 @@ public sealed unsafe class TreeCopier
 {
     private readonly Dictionary<(ulong Dev, ulong Ino), byte[]> _linked = [];
     private readonly DirectoryFd _destinationRoot;
+    private readonly bool _shareFiles;
 
-    private TreeCopier(DirectoryFd destinationRoot)
+    private TreeCopier(DirectoryFd destinationRoot, bool shareFiles)
     {
         _destinationRoot = destinationRoot;
+        _shareFiles = shareFiles;
     }
 
-    /// <summary>Copies the content of <paramref name="source"/> into the existing, empty directory <paramref name="destination"/>.</summary>
-    public static void Copy(string source, string destination)
+    /// <summary>
+    /// Copies the content of <paramref name="source"/> into the existing, empty directory <paramref name="destination"/>.
+    /// With <paramref name="shareFiles"/>, regular files are hardlinked to the source's instead of copied (directories,
+    /// links and devices are still made anew): only for a source that nothing will ever change in place — an immutable
+    /// snapshot — and a destination whose files are only ever replaced, never written to, as the layer unpacker does.
+    /// </summary>
+    public static void Copy(string source, string destination, bool shareFiles = false)
     {
         using var src = OpenReadable(source);
         using var dst = DirectoryFd.Open(destination);
-        new TreeCopier(dst).CopyContents(src, dst, []);
+        new TreeCopier(dst, shareFiles).CopyContents(src, dst, []);
     }
 
     /// <summary>
@@ -108,6 +115,12 @@ public sealed unsafe class TreeCopier
 
     private void CopyFile(DirectoryFd src, DirectoryFd dst, ReadOnlySpan<byte> name, in stat st, byte[] relative)
     {
+        // EXDEV (another filesystem) and EMLINK (the inode's link count is at its limit) fall back to a real copy.
+        if (_shareFiles && dst.TryLink(src, name, name) is int rc && rc is not (18 /* EXDEV */ or 31 /* EMLINK */))
+        {
+            Check(rc, "linkat", dst, name);
+            return;
+        }
         if ((ulong)st.st_nlink > 1)
         {
             var key = ((ulong)st.st_dev, (ulong)st.st_ino);

@@ -21,10 +21,15 @@ namespace PSContainer.Runtime.Process;
 /// &lt;bundle&gt;/shim.json            {"shimPid":…,"pid":…,"startedAt":…} (ShimState) written by stage 1 once stage 2
 ///                              runs; pid is stage 2's (later the payload's) pid in the host's PID namespace.
 /// &lt;bundle&gt;/exit.json            {"exitCode":n,"signal":s|null,"error":"…"|null,"finishedAt":…} (ExitStatus)
-///                              written by stage 1 when the container has ended, just before it exits.
+///                              written by stage 1 when the container has ended and its output is all logged.
+/// &lt;bundle&gt;/container.log        the container's stdout and stderr, one JSON object per line (Logs.JsonLogWriter),
+///                              appended to by stage 1 on every run.
+/// &lt;bundle&gt;/lock, waiters.lock   flock files (Containers.ContainerLocks): changes to the container take "lock";
+///                              whoever will read exit.json holds "waiters.lock" shared, and whoever deletes the
+///                              container (psc-shim run --remove included) takes it exclusively first.
 /// </code>
-/// The engine writes the first two before starting the shim; the shim writes the last two, each to a temp
-/// name and renamed into place, so a reader never sees half a file.
+/// The engine writes the first two before starting the shim; the shim writes shim.json and exit.json, each to a
+/// temp name and renamed into place, so a reader never sees half a file.
 /// </summary>
 public sealed class Bundle
 {
@@ -32,6 +37,9 @@ public sealed class Bundle
     public const string RootfsMountsFile = "rootfs-mounts.json";
     public const string ShimStateFile = "shim.json";
     public const string ExitStatusFile = "exit.json";
+    public const string LogFile = "container.log";
+    public const string LockFile = "lock";
+    public const string WaitersLockFile = "waiters.lock";
 
     public Bundle(string directory, RuntimeSpec spec, IReadOnlyList<Mount> rootfsMounts)
     {

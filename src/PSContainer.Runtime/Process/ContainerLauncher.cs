@@ -1,31 +1,36 @@
 // How a container is started: the engine (inside pwsh), psc-shim stage 1 (the monitor) and psc-shim stage 2
-// (the container's init) talk over two pipes and four files in the bundle, in this order:
+// (the container's init) talk over pipes and files in the bundle, in this order:
 //
-//   engine (pwsh)                    stage 1: psc-shim run <bundle>          stage 2: psc-shim init <bundle> <s> <e>
-//   -------------                    ------------------------------          ---------------------------------------
+//   engine (pwsh)                    stage 1: psc-shim run [--detach] [--remove] <bundle>   stage 2: psc-shim init <bundle> <s> <e>
+//   -------------                    ------------------------------------------------       ---------------------------------------
 //   writes config.json,
 //   rootfs-mounts.json
-//   Process.Start(sealed copy of ---> scans config.json for linux.namespaces
-//   psc-shim, run <bundle>)
-//   (stdin/stdout/stderr: pipes)     registers SIGTERM/INT/HUP forwarding
+//   Process.Start(sealed copy of ---> setsid: a session of its own (the container
+//   psc-shim, run <bundle>)          outlives the terminal and the pwsh)
+//   (stdin/stdout/stderr: pipes;     closes fds it inherited by accident
+//   detached: stdin closed at once)  detached: stdin := /dev/null
+//                                    scans config.json for linux.namespaces
+//                                    registers SIGTERM/INT/HUP forwarding
 //                                    (its signal thread must exist before
 //                                    the unshare)
-//                                    pipe2 x2: sync s, error e
+//                                    pipe2 x4: sync s, error e, stdout, stderr
 //                                    unshare(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET)
 //                                    mount / rslave
 //                                    posix_spawn(self init) --------------> born PID 1 in the new namespaces, with
-//                                    (stdio inherited; see SpawnedChild)      the engine's stdin/stdout/stderr, the
-//                                                                             read end of s, the write end of e
-//                                    closes its copies of those two ends      (its runtime starts: ~10 ms)
+//                                    (stdin inherited; stdout and stderr      stage 1's stdin, two fresh pipes as
+//                                    two new pipes that stage 1 reads;        stdout/stderr, the read end of s, the
+//                                    see SpawnedChild)                        write end of e
+//                                    closes its copies of s-read, e-write     (its runtime starts: ~10 ms)
 //                                    setns back to the host mount namespace   sets PDEATHSIG=SIGKILL
+//                                    opens container.log (append)
 //                                    loads config.json + rootfs-mounts.json   blocks reading s to end of file
 //                                    (+ seccomp.bpf if it matches)
 //                                    [hook: creates the cgroup, applies the
 //                                    limits, moves stage 2 in; (network)]
 //                                    s: init request ("PSC2", the bundle in
 //                                    binary form), close ----------------->  decodes the request: released
-//                                    writes shim.json                         setsid, umask 0
-//                                    {shimPid, pid, startedAt}                mounts rootfs-mounts.json onto rootfs,
+//                                    writes shim.json {shimPid, pid,          setsid, umask 0
+//                                    their /proc start times, startedAt}      mounts rootfs-mounts.json onto rootfs,
 //                                    blocks reading e                         proc, dev, devpts, shm, mqueue, sys,
 //                                                                             (unshares its cgroup namespace first)
 //                                                                             cgroup fs, config mounts, device nodes
@@ -39,19 +44,32 @@
 //                                                                             empty mask
 //                                                       on failure  <------  e: "<125|126|127> <message>", exit
 //                                                       on success  <------  execve: e closes (CLOEXEC), EOF
-//   reads stdout/stderr, <---------------------------------------------------  payload, PID 1, runs
-//   writes stdin (close = EOF)
+//   reads "started\n" on stdout <---- success: writes "started\n" to stdout
+//   (EOF instead: it failed; the     detached: stdout, stderr := /dev/null
+//   reason is on stderr and in       (the engine's pipes are let go)
+//   exit.json)
+//   detached: closes its pipes and
+//   returns; the shim runs on
+//                                    relays the container's stdout/stderr <-  payload, PID 1, runs; writes to its
+//   attached: reads stdout/stderr <- line by line into container.log and,     stdout/stderr pipes
+//   writes stdin (close = EOF)       attached, byte for byte to its own
+//                                    until both pipes end (or the init has
+//                                    exited and they are drained: pidfd)
 //                                    waitpid: exit code or signal
 //                                    reads the OOM count, removes the cgroup
 //                                    writes exit.json
 //                                    {exitCode, signal, oomKilled, error, …}
+//                                    --remove: waiters.lock EX, lock EX, and
+//                                    if shim.json is still its own, deletes
+//                                    the container directory
 //   WaitForExitAsync: shim exits <-- exits with the container's code
 //   -> reads exit.json               (error text also on stderr, "psc-shim: ")
 //
 // End of file on s without a request (stage 1 died or gave up) makes stage 2 exit.
 // Signals: SIGTERM, SIGINT and SIGHUP sent to stage 1 go to the container's init. RunningContainer.Kill sends
-// SIGKILL to the init (pid from shim.json), or to stage 1 if the init is not recorded yet; stage 2 dies with
-// stage 1 through PDEATHSIG. psc-shim never uses System.Diagnostics.Process, so its waitpid races nobody.
+// SIGKILL to the init (pid from shim.json, checked against its start time), or to stage 1 if the init is not
+// recorded yet; stage 2 dies with stage 1 through PDEATHSIG. psc-shim never uses System.Diagnostics.Process, so
+// its waitpid races nobody.
 
 using PSContainer.Runtime.Errors;
 using ShimProcess = System.Diagnostics.Process;
@@ -93,11 +111,13 @@ public sealed class ContainerLauncher
     public string ShimPath { get; }
 
     /// <summary>
-    /// Starts the container described by the bundle in <paramref name="bundleDirectory"/>. Its stdin, stdout and
-    /// stderr are pipes to this process: read both outputs (or they fill up and the container blocks), and
-    /// close stdin when it has nothing more to read.
+    /// Starts the container described by the bundle in <paramref name="bundleDirectory"/> and returns once its
+    /// command runs (or could not be run: then <see cref="RunningContainer.Started"/> is false and
+    /// <see cref="RunningContainer.WaitForExitAsync"/> tells why). Attached, its stdin, stdout and stderr are pipes
+    /// to this process: read both outputs (or they fill up and the container blocks), and close stdin when it has
+    /// nothing more to read. Detached, there are no pipes left, and the container outlives this process.
     /// </summary>
-    public RunningContainer Start(string bundleDirectory)
+    public async Task<RunningContainer> StartAsync(string bundleDirectory, LaunchOptions options, CancellationToken cancellationToken)
     {
         string bundle = Path.GetFullPath(bundleDirectory);
         if (!File.Exists(Path.Combine(bundle, Bundle.ConfigFile)))
@@ -122,8 +142,11 @@ public sealed class ContainerLauncher
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            ArgumentList = { "run", bundle },
         };
+        foreach (string argument in ShimArguments(bundle, options))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
 
         ShimProcess shim;
         try
@@ -135,6 +158,38 @@ public sealed class ContainerLauncher
             throw ContainerRuntimeException.Unavailable("ShimStartFailed", $"psc-shim {ShimPath}: {e.Message}", e, ShimPath);
         }
 
-        return new RunningContainer(shim, bundle);
+        RunningContainer container = new(shim, bundle, options.Detach);
+        try
+        {
+            if (options.Detach)
+            {
+                shim.StandardInput.Close(); // the shim replaces its stdin with /dev/null anyway
+            }
+
+            await container.ReadHandshakeAsync(cancellationToken).ConfigureAwait(false);
+            return container;
+        }
+        catch
+        {
+            container.Kill();
+            container.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>psc-shim's command line: <c>run [--detach] [--remove] &lt;bundle&gt;</c>.</summary>
+    internal static IEnumerable<string> ShimArguments(string bundle, LaunchOptions options)
+    {
+        yield return "run";
+        if (options.Detach)
+        {
+            yield return "--detach";
+            if (options.AutoRemove)
+            {
+                yield return "--remove";
+            }
+        }
+
+        yield return bundle;
     }
 }

@@ -1,20 +1,27 @@
+using System.Text;
 using PSContainer.Runtime.Linux;
 using ShimProcess = System.Diagnostics.Process;
 
 namespace PSContainer.Runtime.Process;
 
 /// <summary>
-/// A container started by <see cref="ContainerLauncher"/>: its standard streams, its exit, and a way to kill
-/// it. The process behind it is psc-shim stage 1, which lives exactly as long as the container.
+/// A container started by <see cref="ContainerLauncher"/>: whether its command runs, its standard streams (attached
+/// runs), its exit, and a way to kill it. The process behind it is psc-shim stage 1, which lives exactly as long
+/// as the container (and, with --remove, until its directory is gone).
 /// </summary>
 public sealed class RunningContainer : IDisposable
 {
-    private readonly ShimProcess _shim;
+    /// <summary>What stage 1 writes on its stdout once the payload has been exec'd, before any of the payload's output.</summary>
+    internal static readonly byte[] StartedLine = "started\n"u8.ToArray();
 
-    internal RunningContainer(ShimProcess shim, string bundleDirectory)
+    private readonly ShimProcess _shim;
+    private readonly bool _detached;
+
+    internal RunningContainer(ShimProcess shim, string bundleDirectory, bool detached)
     {
         _shim = shim;
         BundleDirectory = bundleDirectory;
+        _detached = detached;
     }
 
     public string BundleDirectory { get; }
@@ -22,36 +29,52 @@ public sealed class RunningContainer : IDisposable
     /// <summary>psc-shim stage 1 (the monitor), in this PID namespace.</summary>
     public int ShimProcessId => _shim.Id;
 
-    /// <summary>The container's stdin. Dispose it to give the container end-of-file.</summary>
-    public Stream StandardInput => _shim.StandardInput.BaseStream;
+    /// <summary>True when the container's command was exec'd; false when the container could not be started (see <see cref="WaitForExitAsync"/>).</summary>
+    public bool Started { get; private set; }
 
-    public Stream StandardOutput => _shim.StandardOutput.BaseStream;
+    /// <summary>The container's stdin. Dispose it to give the container end-of-file. Attached runs only.</summary>
+    public Stream StandardInput => Attached(_shim.StandardInput.BaseStream);
 
-    public Stream StandardError => _shim.StandardError.BaseStream;
+    public Stream StandardOutput => Attached(_shim.StandardOutput.BaseStream);
+
+    public Stream StandardError => Attached(_shim.StandardError.BaseStream);
 
     /// <summary>
     /// Waits for the container to end and returns its status from exit.json. If the shim died without writing
-    /// it (it was killed, say), the status is the shim's own exit code.
+    /// it (it was killed, say), the status is the shim's own exit code. A detached container that started is not
+    /// this process's to wait for in this way (see Containers.ContainerWaiter).
     /// </summary>
     public async Task<ExitStatus> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
+        if (_detached && Started)
+        {
+            throw new InvalidOperationException("a detached container is waited for through its state, not its shim process");
+        }
+
         await _shim.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         ExitStatus? recorded = null;
         try
         {
             recorded = ExitStatus.ReadFrom(BundleDirectory);
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or IOException)
         {
-            // Cannot happen with the atomic writer; fall through to the shim's code if it somehow does.
+            // Cannot happen with the atomic writer (or the directory was removed meanwhile); use the shim's code.
         }
 
         return recorded ?? new ExitStatus
         {
             ExitCode = _shim.ExitCode,
-            Error = $"psc-shim exited with {_shim.ExitCode} without recording the container's exit status",
+            Error = _shim.ExitCode == 0 ? null : $"psc-shim exited with {_shim.ExitCode} without recording the container's exit status",
             FinishedAt = _shim.ExitTime.ToUniversalTime(),
         };
+    }
+
+    /// <summary>What the shim wrote on its stderr, once it has exited: its reason for failing to start the container.</summary>
+    public async Task<string> ReadErrorOutputAsync(CancellationToken cancellationToken)
+    {
+        using StreamReader reader = new(_shim.StandardError.BaseStream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        return (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
     }
 
     /// <summary>
@@ -60,21 +83,57 @@ public sealed class RunningContainer : IDisposable
     /// </summary>
     public void Kill()
     {
-        if (_shim.HasExited || File.Exists(Path.Combine(BundleDirectory, Bundle.ExitStatusFile)))
+        try
         {
-            return;
-        }
+            if (_shim.HasExited || File.Exists(Path.Combine(BundleDirectory, Bundle.ExitStatusFile)))
+            {
+                return;
+            }
 
-        ShimState? state = ShimState.ReadFrom(BundleDirectory);
-        if (state is not null && state.ShimPid == _shim.Id && state.Pid > 0)
-        {
-            Signals.Send(state.Pid, Signals.SIGKILL);
+            ShimState? state = ShimState.ReadFrom(BundleDirectory);
+            if (state is not null && state.ShimPid == _shim.Id && state.Pid > 0)
+            {
+                using ProcessHandle? init = ProcessHandle.Open(state.Pid, state.PidStartTime);
+                init?.Signal(Signals.SIGKILL);
+            }
+            else
+            {
+                _shim.Kill();
+            }
         }
-        else
+        catch (InvalidOperationException)
         {
-            _shim.Kill();
+            // Disposed meanwhile by whoever waited for it: it has ended.
         }
     }
 
     public void Dispose() => _shim.Dispose();
+
+    /// <summary>
+    /// Reads stage 1's "started" line (see the ladder in ContainerLauncher.cs): the payload runs. End of file
+    /// instead means the shim is exiting without having started it. Detached, the pipes are closed afterwards.
+    /// </summary>
+    internal async Task ReadHandshakeAsync(CancellationToken cancellationToken)
+    {
+        byte[] line = new byte[StartedLine.Length];
+        int read = await _shim.StandardOutput.BaseStream.ReadAtLeastAsync(line, line.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (read == line.Length && line.AsSpan().SequenceEqual(StartedLine))
+        {
+            Started = true;
+        }
+        else if (read > 0)
+        {
+            throw new InvalidDataException("psc-shim: unexpected output before the container started: " + Encoding.UTF8.GetString(line, 0, read));
+        }
+
+        if (_detached && Started)
+        {
+            // The shim has pointed its stdio at /dev/null: nothing more will come, and nothing here may keep it.
+            _shim.StandardOutput.Dispose();
+            _shim.StandardError.Dispose();
+        }
+    }
+
+    private Stream Attached(Stream stream) =>
+        _detached ? throw new InvalidOperationException("a detached container has no standard streams; read its log") : stream;
 }

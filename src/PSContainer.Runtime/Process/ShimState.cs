@@ -1,10 +1,15 @@
+using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.State;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace PSContainer.Runtime.Process;
 
-/// <summary>shim.json: who is running a container. Written by psc-shim stage 1 once stage 2 has started.</summary>
+/// <summary>
+/// shim.json: who is running a container. Written by psc-shim stage 1 once stage 2 has started. Each pid comes with
+/// its start time from /proc/&lt;pid&gt;/stat (clock ticks after boot), so that a reader can tell the recorded process
+/// from a later one that was given the same pid (see <see cref="Linux.ProcessIdentity"/>).
+/// </summary>
 public sealed record ShimState
 {
     /// <summary>The pid of psc-shim stage 1, the monitor.</summary>
@@ -15,8 +20,22 @@ public sealed record ShimState
     [JsonPropertyName("pid")]
     public int Pid { get; set; }
 
+    /// <summary>The start time of <see cref="ShimPid"/> (/proc/&lt;pid&gt;/stat field 22).</summary>
+    [JsonPropertyName("shimStartTime")]
+    public ulong ShimStartTime { get; set; }
+
+    /// <summary>The start time of <see cref="Pid"/> (/proc/&lt;pid&gt;/stat field 22); execve keeps it.</summary>
+    [JsonPropertyName("pidStartTime")]
+    public ulong PidStartTime { get; set; }
+
     [JsonPropertyName("startedAt")]
     public DateTimeOffset StartedAt { get; set; }
+
+    /// <summary>True while the monitor that wrote this record is alive (not a zombie, not a reused pid).</summary>
+    public bool IsShimAlive => ProcessIdentity.IsSameAndAlive(ShimPid, ShimStartTime);
+
+    /// <summary>True while the container's init that this record names is alive.</summary>
+    public bool IsInitAlive => ProcessIdentity.IsSameAndAlive(Pid, PidStartTime);
 
     public void WriteTo(string bundleDirectory) =>
         AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ShimStateFile),

@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Authentication;
 using System.Text.Json;
 using PSContainer.Runtime.Errors;
 using PSContainer.Runtime.Reference;
@@ -10,49 +10,70 @@ using PSContainer.Runtime.Spec;
 namespace PSContainer.Runtime.Registry;
 
 /// <summary>
-/// A client of the OCI distribution API (distribution-spec spec.md, pull side): resolves a reference to a
-/// manifest at the first endpoint that answers (mirrors first), then fetches blobs by digest from there.
-/// Handles 401 challenges through <see cref="TokenAuthorizer"/> and retries 429, 5xx and broken connections.
+/// A client of the OCI distribution API (distribution-spec spec.md): resolves a reference to a manifest at the first
+/// endpoint that answers (mirrors first), fetches blobs by digest from there, and pushes (RegistryClient.Push.cs).
+/// Requests are authorized through <see cref="RegistryAuthorizer"/>, redirects and retries are handled in
+/// RegistryClient.Transport.cs, and TLS follows the configuration (certs.d CAs, insecure registries).
 /// </summary>
-public sealed class RegistryClient : IDisposable
+public sealed partial class RegistryClient : IDisposable
 {
     public const long ManifestSizeLimit = 4 << 20;
-    private const int MaxAttempts = 4;
+    private const string UserAgent = "PSContainer/0.1";
     private readonly RegistryConfig _config;
-    private readonly HttpClient _secure;
-    private readonly HttpClient _insecure;
-    private readonly TokenAuthorizer _authorizer;
+    private readonly HttpClient? _injected;
+    private readonly ConcurrentDictionary<(string Authority, bool SkipVerify), HttpClient> _clients = new();
+    private readonly RegistryAuthorizer _authorizer;
 
-    public RegistryClient(RegistryConfig config, HttpMessageHandler? handler = null)
+    /// <param name="config">Mirrors, insecure registries, certs.d directories.</param>
+    /// <param name="handler">A handler for every request instead of real connections (tests of header-level behaviour).</param>
+    /// <param name="credentials">Where credentials come from; anonymous when null.</param>
+    /// <param name="time">The clock token lifetimes are measured with.</param>
+    public RegistryClient(RegistryConfig config, HttpMessageHandler? handler = null, ICredentialSource? credentials = null, TimeProvider? time = null)
     {
         _config = config;
-        _secure = new HttpClient(handler ?? CreateHandler(skipTlsVerify: false), disposeHandler: handler is null) { Timeout = Timeout.InfiniteTimeSpan };
-        _insecure = handler is null ? new HttpClient(CreateHandler(skipTlsVerify: true)) { Timeout = Timeout.InfiniteTimeSpan } : _secure;
-        _authorizer = new TokenAuthorizer(_secure);
-        foreach (var client in new[] { _secure, _insecure }.Distinct())
+        if (handler is not null)
         {
-            client.DefaultRequestHeaders.UserAgent.ParseAdd("PSContainer/0.1");
+            _injected = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+            _injected.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
         }
+        Credentials = credentials ?? AnonymousCredentials.Instance;
+        _authorizer = new RegistryAuthorizer(uri => ClientFor(uri, _config.IsInsecure(uri.Authority)), Credentials, time);
     }
 
     public RegistryConfig Config => _config;
 
-    private static SocketsHttpHandler CreateHandler(bool skipTlsVerify)
+    public ICredentialSource Credentials { get; }
+
+    public RegistryAuthorizer Authorizer => _authorizer;
+
+    /// <summary>The HTTP client for a host: its certs.d CAs and client certificates, or no verification at all.</summary>
+    private HttpClient ClientFor(Uri uri, bool skipVerify)
     {
-        var handler = new SocketsHttpHandler
+        if (_injected is not null)
         {
-            // Layers are compressed blobs with a digest: they must arrive byte for byte.
-            AutomaticDecompression = DecompressionMethods.None,
-            AllowAutoRedirect = true,
-            MaxAutomaticRedirections = 10,
-            ConnectTimeout = TimeSpan.FromSeconds(30),
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        };
-        if (skipTlsVerify)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+            return _injected;
         }
-        return handler;
+        return _clients.GetOrAdd((uri.Authority, skipVerify), key =>
+        {
+            var tls = RegistryTls.Load(key.Authority, _config.CertsDirectories);
+            var handler = new SocketsHttpHandler
+            {
+                // Layers are compressed blobs with a digest: they must arrive byte for byte.
+                AutomaticDecompression = DecompressionMethods.None,
+                // Redirects are followed by SendFollowingRedirectsAsync, which decides where Authorization may go.
+                AllowAutoRedirect = false,
+                ConnectTimeout = TimeSpan.FromSeconds(30),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            };
+            handler.SslOptions.RemoteCertificateValidationCallback = tls.Validator(key.SkipVerify);
+            if (tls.ClientCertificates.Count > 0)
+            {
+                handler.SslOptions.ClientCertificates = new System.Security.Cryptography.X509Certificates.X509CertificateCollection(tls.ClientCertificates.ToArray());
+            }
+            var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+            return client;
+        });
     }
 
     /// <summary>
@@ -115,7 +136,7 @@ public sealed class RegistryClient : IDisposable
     /// <summary>GET a manifest by tag or digest from one repository.</summary>
     public async Task<ManifestResponse> FetchManifestAsync(RemoteRepository repository, string reference, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(repository, () =>
+        using var response = await SendAsync(Context(repository, "ImageNotFound"), () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Get, repository.ManifestUri(reference));
             foreach (string type in MediaTypes.ManifestAccept)
@@ -123,7 +144,7 @@ public sealed class RegistryClient : IDisposable
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             }
             return request;
-        }, "ImageNotFound", cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
 
         if (response.Content.Headers.ContentLength > ManifestSizeLimit)
         {
@@ -162,20 +183,42 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>
-    /// Opens a blob, from <paramref name="offset"/> when it is not zero. The boolean says whether the server
-    /// honoured the range; if not, the stream starts at byte 0.
+    /// Opens a blob, from <paramref name="offset"/> when it is not zero. The boolean says whether the server honoured
+    /// the range; if not, the stream starts at byte 0. A blob with <c>urls</c> (a foreign layer) is tried at those
+    /// first — without any Authorization, since they are other hosts — and then at the registry.
     /// </summary>
     public async Task<(Stream Content, bool Resumed)> FetchBlobAsync(RemoteRepository repository, Descriptor blob, long offset, CancellationToken cancellationToken)
     {
-        var response = await SendAsync(repository, () =>
+        foreach (string url in blob.Urls ?? [])
         {
-            var request = new HttpRequestMessage(HttpMethod.Get, repository.BlobUri(blob.Digest));
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                continue;
+            }
+            try
+            {
+                var context = new RequestContext(null, _config.IsInsecure(uri.Authority), "BlobNotFound");
+                return await OpenBlobAsync(context, uri, offset, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ContainerRuntimeException e) when (e.Kind is ErrorKind.NotFound or ErrorKind.Unavailable or ErrorKind.FailedPrecondition or ErrorKind.PermissionDenied or ErrorKind.Unauthenticated)
+            {
+                // The next URL, and finally the registry itself, may have it.
+            }
+        }
+        return await OpenBlobAsync(Context(repository, "BlobNotFound"), repository.BlobUri(blob.Digest), offset, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<(Stream Content, bool Resumed)> OpenBlobAsync(RequestContext context, Uri uri, long offset, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(context, () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
             if (offset > 0)
             {
                 request.Headers.Range = new RangeHeaderValue(offset, null);
             }
             return request;
-        }, "BlobNotFound", cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         try
         {
             bool resumed = offset > 0 && response.StatusCode == HttpStatusCode.PartialContent
@@ -188,107 +231,6 @@ public sealed class RegistryClient : IDisposable
             response.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// Sends a request built by <paramref name="build"/> (a new message per attempt), answering one 401 with
-    /// credentials and retrying 429, 5xx and connection failures with backoff. Returns a successful response.
-    /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(RemoteRepository repository, Func<HttpRequestMessage> build, string notFoundId, CancellationToken cancellationToken)
-    {
-        var client = repository.Endpoint.SkipTlsVerify ? _insecure : _secure;
-        string host = repository.BaseUri.Authority;
-        bool authorized = false;
-        for (int attempt = 1; ; attempt++)
-        {
-            using var request = build();
-            request.Headers.Authorization = _authorizer.Current(host, repository.Scope);
-            HttpResponseMessage response;
-            try
-            {
-                response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpRequestException e) when (IsTlsFailure(e))
-            {
-                // Wrong scheme or an untrusted certificate: the next base URI (plain HTTP) may work; retrying will not.
-                throw ContainerRuntimeException.Unavailable("RegistryUnavailable", $"{repository}: TLS failed: {e.Message}", e, host);
-            }
-            catch (HttpRequestException e) when (attempt < MaxAttempts && e.HttpRequestError != HttpRequestError.NameResolutionError && e.HttpRequestError != HttpRequestError.ConnectionError)
-            {
-                await BackoffAsync(attempt, null, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            catch (HttpRequestException e)
-            {
-                throw ContainerRuntimeException.Unavailable("RegistryUnavailable", $"{repository}: {e.Message}", e, host);
-            }
-
-            if (response.IsSuccessStatusCode)
-            {
-                return response;
-            }
-            using (response)
-            {
-                if (response.StatusCode == HttpStatusCode.Unauthorized && !authorized)
-                {
-                    authorized = true;
-                    await _authorizer.AuthorizeAsync(host, repository.Scope, response, cancellationToken).ConfigureAwait(false);
-                    attempt--;
-                    continue;
-                }
-                if ((response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500) && attempt < MaxAttempts)
-                {
-                    await BackoffAsync(attempt, response.Headers.RetryAfter, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-                throw await ErrorFromAsync(repository, response, notFoundId, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static bool IsTlsFailure(HttpRequestException e) =>
-        e.HttpRequestError == HttpRequestError.SecureConnectionError || e.InnerException is AuthenticationException;
-
-    private static async Task BackoffAsync(int attempt, RetryConditionHeaderValue? retryAfter, CancellationToken cancellationToken)
-    {
-        TimeSpan delay = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1) + Random.Shared.Next(0, 100));
-        if (retryAfter?.Delta is { } delta)
-        {
-            delay = delta;
-        }
-        else if (retryAfter?.Date is { } date)
-        {
-            delay = date - DateTimeOffset.UtcNow;
-        }
-        delay = TimeSpan.FromMilliseconds(Math.Clamp(delay.TotalMilliseconds, 0, 30_000));
-        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<ContainerRuntimeException> ErrorFromAsync(RemoteRepository repository, HttpResponseMessage response, string notFoundId, CancellationToken cancellationToken)
-    {
-        string detail = $"{(int)response.StatusCode} {response.ReasonPhrase}";
-        try
-        {
-            byte[] body = await ReadLimitedAsync(response.Content, 64 << 10, cancellationToken).ConfigureAwait(false);
-            var errors = JsonSerializer.Deserialize(body, RegistryJsonContext.Default.RegistryErrors);
-            if (errors?.Errors is { Count: > 0 } list)
-            {
-                detail = string.Join(", ", list.Select(e => $"{e.Code}: {e.Message}"));
-            }
-        }
-        catch (Exception e) when (e is JsonException or ContainerRuntimeException or IOException)
-        {
-        }
-        string message = $"{repository}: {detail}";
-        return response.StatusCode switch
-        {
-            HttpStatusCode.NotFound => ContainerRuntimeException.NotFound(notFoundId, message),
-            HttpStatusCode.Unauthorized => new ContainerRuntimeException(ErrorKind.Unauthenticated, "RegistryUnauthorized", message),
-            HttpStatusCode.Forbidden => new ContainerRuntimeException(ErrorKind.PermissionDenied, "RegistryDenied", message),
-            HttpStatusCode.TooManyRequests => ContainerRuntimeException.Unavailable("RegistryRateLimited", message),
-            >= HttpStatusCode.InternalServerError => ContainerRuntimeException.Unavailable("RegistryUnavailable", message),
-            _ => ContainerRuntimeException.FailedPrecondition("RegistryRequestFailed", message),
-        };
     }
 
     private static async Task<byte[]> ReadLimitedAsync(HttpContent content, long limit, CancellationToken cancellationToken)
@@ -310,10 +252,11 @@ public sealed class RegistryClient : IDisposable
 
     public void Dispose()
     {
-        _secure.Dispose();
-        if (!ReferenceEquals(_insecure, _secure))
+        _injected?.Dispose();
+        foreach (var client in _clients.Values)
         {
-            _insecure.Dispose();
+            client.Dispose();
         }
+        _clients.Clear();
     }
 }

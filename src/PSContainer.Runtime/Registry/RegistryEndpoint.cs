@@ -1,16 +1,21 @@
+using PSContainer.Runtime.Registry.Auth;
+
 namespace PSContainer.Runtime.Registry;
 
 /// <summary>
-/// One place an image can be pulled from: a mirror or the registry itself. <see cref="BaseUris"/> are
-/// tried in order (for an insecure registry: HTTPS without verification, then plain HTTP, as docker does).
+/// One place an image can be pulled from: a mirror or the registry itself. <see cref="BaseUris"/> are tried in order
+/// (for an insecure registry: HTTPS without verification, then plain HTTP, as docker does). <see cref="Registry"/>
+/// is the name its credentials are stored under (<c>docker.io</c> for Docker Hub, else host[:port]).
 /// </summary>
 public sealed record RegistryEndpoint(string Host, IReadOnlyList<Uri> BaseUris, bool SkipTlsVerify, bool IsMirror)
 {
+    public string Registry => AuthFile.NormalizeKey(Host);
+
     /// <summary>The endpoints for a registry domain, mirrors first (docker's registry-mirrors apply to docker.io).</summary>
-    public static IReadOnlyList<RegistryEndpoint> For(string domain, RegistryConfig config)
+    public static IReadOnlyList<RegistryEndpoint> For(string domain, RegistryConfig config, bool includeMirrors = true)
     {
         var endpoints = new List<RegistryEndpoint>();
-        if (domain == Reference.ImageReference.DockerHubDomain)
+        if (domain == Reference.ImageReference.DockerHubDomain && includeMirrors)
         {
             foreach (string mirror in config.RegistryMirrors)
             {

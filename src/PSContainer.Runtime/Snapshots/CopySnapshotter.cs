@@ -7,7 +7,9 @@ namespace PSContainer.Runtime.Snapshots;
 /// <summary>
 /// Snapshots for where overlayfs cannot be used (containerd's "native"): each snapshot's <c>fs/</c> is a full copy
 /// of its parent with the layer applied on top, whiteouts applied (lower paths deleted, opaque directories cleared).
-/// It costs disk space and copy time per layer, and needs nothing from the kernel but ordinary files.
+/// Regular files are hardlinks to the parent's (data is stored once per chain); directories, symlinks and devices are
+/// per snapshot. A container gets a full, private copy of its image's tree. It needs nothing from the kernel but
+/// ordinary files.
 /// </summary>
 public sealed class CopySnapshotter : SnapshotStore
 {
@@ -41,7 +43,9 @@ public sealed class CopySnapshotter : SnapshotStore
     {
         if (parentChainId is { } parent)
         {
-            TreeCopier.Copy(Chain(parent)[0], fs);
+            // Files are shared with the parent snapshot (hardlinks): snapshots are immutable and the unpacker only
+            // ever replaces a file, never writes into one. A container's tree (PrepareRootfs) gets real copies.
+            TreeCopier.Copy(Chain(parent)[0], fs, shareFiles: true);
         }
         using var compressed = layer.OpenCompressed();
         using var tar = Decompression.Open(compressed, layer.MediaType, layer.DiffId.ToString());

@@ -19,4 +19,12 @@ internal sealed record SnapshotRecord
 
     [JsonPropertyName("created")]
     public DateTimeOffset Created { get; set; }
+
+    /// <summary>
+    /// The ChainIDs of every ancestor, parent first, so a rootfs of n layers is described by reading one file
+    /// instead of n. Absent in snapshots committed before it existed; those are walked parent by parent.
+    /// </summary>
+    [JsonPropertyName("ancestors")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<Digest>? Ancestors { get; set; }
 }

@@ -23,6 +23,8 @@ public abstract class SnapshotStore : ISnapshotter
     private const string NewPrefix = "new-";
     private const string DeletePrefix = "del-";
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, Loaded> _records = new();
+
     protected SnapshotStore(string root)
     {
         Root = Path.GetFullPath(root);
@@ -32,23 +34,9 @@ public abstract class SnapshotStore : ISnapshotter
     /// <summary>The directory that holds the snapshots (the engine passes <c>&lt;store&gt;/snapshots</c>).</summary>
     public string Root { get; }
 
-    public bool Exists(Digest chainId) => File.Exists(Path.Combine(SnapshotDirectory(chainId), "info.json"));
+    public bool Exists(Digest chainId) => File.Exists(InfoPath(chainId));
 
-    public SnapshotInfo? Stat(Digest chainId)
-    {
-        string directory = SnapshotDirectory(chainId);
-        SnapshotRecord? record;
-        try
-        {
-            using var stream = File.OpenRead(Path.Combine(directory, "info.json"));
-            record = JsonSerializer.Deserialize(stream, SnapshotJsonContext.Default.SnapshotRecord);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        return record is null ? null : new SnapshotInfo(chainId, record.Parent, record.DiffId, Path.Combine(directory, "fs"), record.Size, record.Created);
-    }
+    public SnapshotInfo? Stat(Digest chainId) => Load(chainId)?.Info;
 
     public IEnumerable<SnapshotInfo> List()
     {
@@ -89,7 +77,14 @@ public abstract class SnapshotStore : ISnapshotter
         try
         {
             long size = await Task.Run(() => Populate(fs, parentChainId, layer, cancellationToken), cancellationToken).ConfigureAwait(false);
-            var record = new SnapshotRecord { Parent = parentChainId, DiffId = layer.DiffId, Size = size, Created = DateTimeOffset.UtcNow };
+            var record = new SnapshotRecord
+            {
+                Parent = parentChainId,
+                DiffId = layer.DiffId,
+                Size = size,
+                Created = DateTimeOffset.UtcNow,
+                Ancestors = parentChainId is { } p ? [p, .. AncestorsOf(p)] : [],
+            };
             using (var stream = new FileStream(Path.Combine(work, "info.json"), FileMode.CreateNew, FileAccess.Write))
             {
                 JsonSerializer.Serialize(stream, record, SnapshotJsonContext.Default.SnapshotRecord);
@@ -127,6 +122,7 @@ public abstract class SnapshotStore : ISnapshotter
         // Rename first, so the snapshot disappears at once; the tree is then removed at leisure (or by cleanup).
         string doomed = Path.Combine(Root, DeletePrefix + Guid.NewGuid().ToString("N"));
         Directory.Move(directory, doomed);
+        _records.TryRemove(chainId, out _);
         TryRemove(doomed);
         return true;
     }
@@ -136,16 +132,23 @@ public abstract class SnapshotStore : ISnapshotter
     /// <summary>Fills <paramref name="fs"/> (a fresh, private directory) with the snapshot's content; returns the layer's size.</summary>
     protected abstract long Populate(string fs, Digest? parentChainId, LayerSource layer, CancellationToken cancellationToken);
 
-    /// <summary>The <c>fs</c> directories of the chain ending at <paramref name="top"/>, top first.</summary>
+    /// <summary>
+    /// The <c>fs</c> directories of the chain ending at <paramref name="top"/>, top first. One info.json is read
+    /// (and then cached) whatever the chain's length: the ancestors are recorded in it at commit. Each directory is
+    /// checked to exist (a stat each, microseconds), so a removed parent fails here rather than in the mount.
+    /// </summary>
     protected IReadOnlyList<string> Chain(Digest top)
     {
-        var result = new List<string>();
-        Digest? current = top;
-        while (current is { } chainId)
+        var loaded = Load(top) ?? throw NotFound(top);
+        var result = new List<string>(loaded.Ancestors.Count + 1) { loaded.Info.Directory };
+        foreach (var ancestor in loaded.Ancestors)
         {
-            var info = Stat(chainId) ?? throw ContainerRuntimeException.NotFound("SnapshotNotFound", $"snapshot {chainId} does not exist", chainId);
-            result.Add(info.Directory);
-            current = info.Parent;
+            string fs = Path.Combine(SnapshotDirectory(ancestor), "fs");
+            if (!Directory.Exists(fs))
+            {
+                throw NotFound(ancestor);
+            }
+            result.Add(fs);
         }
         return result;
     }
@@ -181,6 +184,50 @@ public abstract class SnapshotStore : ISnapshotter
         }
     }
 
+    /// <summary>
+    /// A committed snapshot's record, cached: committed snapshots never change, so the cache only has to notice
+    /// removal, which the existence check of info.json (one stat) does — also when another process removed it.
+    /// </summary>
+    private Loaded? Load(Digest chainId)
+    {
+        if (_records.TryGetValue(chainId, out var cached))
+        {
+            if (File.Exists(InfoPath(chainId)))
+            {
+                return cached;
+            }
+            _records.TryRemove(chainId, out _);
+            return null;
+        }
+        SnapshotRecord? record;
+        try
+        {
+            using var stream = File.OpenRead(InfoPath(chainId));
+            record = JsonSerializer.Deserialize(stream, SnapshotJsonContext.Default.SnapshotRecord);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        if (record is null)
+        {
+            return null;
+        }
+        var info = new SnapshotInfo(chainId, record.Parent, record.DiffId, Path.Combine(SnapshotDirectory(chainId), "fs"), record.Size, record.Created);
+        // Snapshots committed before ancestors were recorded: walk the parents once (each is cached on the way).
+        IReadOnlyList<Digest> ancestors = record.Ancestors ?? (record.Parent is { } parent ? [parent, .. AncestorsOf(parent)] : []);
+        var loaded = new Loaded(info, ancestors);
+        _records[chainId] = loaded;
+        return loaded;
+    }
+
+    private IReadOnlyList<Digest> AncestorsOf(Digest chainId) => (Load(chainId) ?? throw NotFound(chainId)).Ancestors;
+
+    private static ContainerRuntimeException NotFound(Digest chainId) =>
+        ContainerRuntimeException.NotFound("SnapshotNotFound", $"snapshot {chainId} does not exist", chainId);
+
+    private string InfoPath(Digest chainId) => Path.Combine(SnapshotDirectory(chainId), "info.json");
+
     private string LockPath(string chainHex) => Path.Combine(Root, "locks", chainHex + ".lock");
 
     private static void SyncDirectory(DirectoryFd directory)
@@ -206,4 +253,6 @@ public abstract class SnapshotStore : ISnapshotter
             // Best effort: a later cleanup pass retries.
         }
     }
+
+    private sealed record Loaded(SnapshotInfo Info, IReadOnlyList<Digest> Ancestors);
 }

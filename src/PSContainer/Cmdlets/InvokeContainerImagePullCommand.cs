@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using PSContainer.Commands.Progress;
+using PSContainer.Commands.Completers;
 using PSContainer.Runtime.Images;
 using PSContainer.Runtime.Reference;
 
@@ -11,6 +11,7 @@ namespace PSContainer.Commands.Cmdlets;
 /// the manifest, config and layers with their digests verified, unpacks the layers, and returns the image.</para>
 /// </summary>
 /// <example><code>Invoke-ContainerImagePull alpine:3.20, busybox</code></example>
+/// <example><code>'alpine:3.20', 'busybox' | Invoke-ContainerImagePull -Platform linux/arm64 -Quiet</code></example>
 [Cmdlet(VerbsLifecycle.Invoke, "ContainerImagePull", SupportsShouldProcess = true)]
 [OutputType(typeof(ContainerImage))]
 public sealed class InvokeContainerImagePullCommand : ContainerCmdletBase
@@ -19,6 +20,7 @@ public sealed class InvokeContainerImagePullCommand : ContainerCmdletBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Image", "Reference")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageNameCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>The platform to pull from a multi-platform image, as os/arch[/variant]. Default: this machine's.</summary>

@@ -1,43 +1,87 @@
-using System.Collections;
 using System.Management.Automation;
+using System.Reflection;
 using System.Text;
 using PSContainer.Commands.Progress;
 using PSContainer.Runtime.Containers;
-using PSContainer.Runtime.Images;
-using PSContainer.Runtime.Process;
-using PSContainer.Runtime.Reference;
 
 namespace PSContainer.Commands.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Runs a command in a new container (docker run).</para>
-/// <para type="description">Finds the image in the local store, pulling it when it is missing, creates a container
-/// from it and runs the image's command (or the one given) attached: the container's stdout comes out on the
-/// pipeline line by line as it is produced, its stderr is written like a native command's, pipeline input goes to
-/// its stdin, and its exit code lands in $LASTEXITCODE. Put -- before a command whose options could be taken for
-/// this cmdlet's parameters: Start-Container alpine -- ls -l.</para>
+/// <para type="synopsis">Runs a command in a new container (docker run), or starts existing containers (docker start).</para>
+/// <para type="description">With an image: finds it in the local store, pulling it as -Pull says, creates a container
+/// from it and runs the image's command (or the one given). Attached (the default), the container's stdout comes out
+/// on the pipeline line by line as it is produced, its stderr is written like a native command's, pipeline input
+/// goes to its stdin, and its exit code lands in $LASTEXITCODE. With -Detach it returns the new container at once
+/// and the container runs on, also after this PowerShell exits; its output goes to its log (Get-ContainerLog).
+/// -Remove deletes the container when it exits, attached or detached.</para>
+/// <para type="description">With -Name, or Container objects from the pipeline: starts those existing containers
+/// (created or exited ones; a running one is left alone), detached unless -Attach is given.</para>
+/// <para type="description">Put -- before a command whose options could be taken for this cmdlet's parameters
+/// (-l for -Label, -r for -Remove, ...): Start-Container alpine -- ls -l. Because the command may contain -c, this
+/// cmdlet has no -Confirm or -WhatIf.</para>
 /// </summary>
 /// <example><code>Start-Container hello-world</code></example>
 /// <example><code>Start-Container busybox sh -c 'echo $$; hostname'</code></example>
 /// <example><code>'hello' | Start-Container busybox -- wc -c</code></example>
-[Cmdlet(VerbsLifecycle.Start, "Container")]
+/// <example><code>$web = Start-Container busybox -Detach -Name web -Label @{ tier = 'frontend' } httpd -f -p 8080</code></example>
+/// <example><code>Get-Container -All -Name web | Start-Container -PassThru</code></example>
+/// <example><code>Start-Container -Name build -Attach</code></example>
+[Cmdlet(VerbsLifecycle.Start, "Container", DefaultParameterSetName = ExistingSet)]
 [OutputType(typeof(string), typeof(Container))]
 public sealed class StartContainerCommand : ContainerRunCommandBase
 {
+    private const string ExistingSet = "Existing";
+
+    /// <summary>The parameters an existing container accepts; every other run parameter describes a new one.</summary>
+    private static readonly HashSet<string> ExistingParameters = new(StringComparer.OrdinalIgnoreCase) { "Name", "InputObject", "Attach", "PassThru" };
+
+    private static readonly string[] RunParameters = typeof(ContainerRunCommandBase)
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+        .Where(p => p.GetCustomAttributes<ParameterAttribute>().Any())
+        .Select(p => p.Name)
+        .ToArray();
+
     private readonly StringBuilder _input = new();
     private bool _hasInput;
 
-    /// <summary>Writes the container object after it exits.</summary>
+    /// <summary>Returns the new container at once and leaves it running, its output going to its log (docker run -d).</summary>
+    [Parameter(ParameterSetName = RunSet)]
+    public SwitchParameter Detach { get; set; }
+
+    /// <summary>Existing containers: relays their output and waits for them to end, as a new container's run does.</summary>
+    [Parameter(ParameterSetName = ExistingSet)]
+    public SwitchParameter Attach { get; set; }
+
+    /// <summary>Writes the container: after it exits when attached, once started otherwise.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>Input for the container's stdin (from the pipeline).</summary>
+    /// <summary>For a new container: lines for its stdin. For existing ones: Container objects, names or ids.</summary>
     [Parameter(ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
 
+    protected override void BeginProcessing()
+    {
+        if (ParameterSetName != ExistingSet)
+        {
+            return;
+        }
+        var misplaced = RunParameters.Where(p => !ExistingParameters.Contains(p) && MyInvocation.BoundParameters.ContainsKey(p)).ToList();
+        if (misplaced.Count > 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                $"-{string.Join(", -", misplaced)} describe a new container; give an image to create one (an existing container keeps its configuration)"),
+                "ParameterOnlyForNewContainer", ErrorCategory.InvalidArgument, misplaced[0]));
+        }
+    }
+
     protected override void ProcessRecord()
     {
-        if (InputObject is not null)
+        if (ParameterSetName == ExistingSet)
+        {
+            StartExisting();
+        }
+        else if (InputObject is not null)
         {
             _hasInput = true;
             _input.Append(InputObject.ToString()).Append('\n');
@@ -46,12 +90,15 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
 
     protected override void EndProcessing()
     {
+        if (ParameterSetName == ExistingSet)
+        {
+            return;
+        }
         Container container;
         try
         {
             var image = FindOrPull();
-            var pump = new PipelinePump();
-            container = Run(pump, () => Engine.Containers.CreateAsync(image, Image, Options(), CancellationToken));
+            container = Run(new PipelinePump(), () => Engine.Containers.CreateAsync(image, Image, Options(), CancellationToken));
         }
         catch (PipelineStoppedException)
         {
@@ -59,78 +106,103 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         }
         catch (Exception e)
         {
-            SetExitCode(125);
+            ContainerAttach.SetExitCode(this, 125);
             ThrowEngineError(e, Image);
             return;
         }
 
-        var status = Attach(container);
-        SetExitCode(status.ExitCode);
-        if (status.Error is not null && status.ExitCode is >= 125 and <= 127)
-        {
-            WriteError(new ErrorRecord(new InvalidOperationException($"container {container.Name}: {status.Error}"),
-                status.ExitCode switch { 126 => "ContainerCommandNotExecutable", 127 => "ContainerCommandNotFound", _ => "ContainerStartFailed" },
-                status.ExitCode == 127 ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidOperation, container.Name));
-        }
-        if (PassThru)
-        {
-            WriteObject(Engine.Containers.Find(container.Id) ?? container);
-        }
-    }
-
-    /// <summary>Starts the container and relays its streams until it exits; Ctrl+C stops it.</summary>
-    private ExitStatus Attach(Container container)
-    {
-        var pump = new PipelinePump();
-        return Run(pump, async () =>
-        {
-            var running = Engine.Containers.Start(container);
-            using var stop = CancellationToken.Register(running.Kill);
-            var stdin = FeedInputAsync(running);
-            var stdout = RelayLinesAsync(running.StandardOutput, line => pump.Post(() => WriteObject(line)));
-            var stderr = RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(this, line)));
-            var status = await running.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
-            await stdin.ConfigureAwait(false);
-            return status;
-        });
-    }
-
-    private async Task FeedInputAsync(RunningContainer running)
-    {
-        try
+        if (Detach)
         {
             if (_hasInput)
             {
-                byte[] bytes = new UTF8Encoding(false).GetBytes(_input.ToString());
-                await running.StandardInput.WriteAsync(bytes).ConfigureAwait(false);
+                WriteWarning("-Detach: the container's stdin is /dev/null; the pipeline input is not passed to it.");
             }
-        }
-        catch (IOException)
-        {
-            // The container closed its stdin early (EPIPE), as `head` does: not an error.
-        }
-        finally
-        {
-            try
+            if (StartDetached(container) is { } started)
             {
-                running.StandardInput.Close();
+                WriteObject(started);
             }
-            catch (IOException)
-            {
-            }
+            return;
+        }
+        var status = ContainerAttach.Run(this, Engine, container, _hasInput ? _input.ToString() : null, CancellationToken);
+        ContainerAttach.Report(this, container, status);
+        if (PassThru)
+        {
+            WriteObject(ContainerAttach.AsEnded(Engine, container, status));
         }
     }
 
-    private static async Task RelayLinesAsync(Stream stream, Action<string> onLine)
+    private void StartExisting()
     {
-        using var reader = new StreamReader(stream, new UTF8Encoding(false));
-        string? line;
-        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
+        Container? container = InputObject?.BaseObject switch
         {
-            onLine(line);
+            Container given => given,
+            null when Name is not null => Find(Name),
+            null => NothingToStart(),
+            var other => Find(other.ToString()!),
+        };
+        if (container is null)
+        {
+            return;
+        }
+        if (!Attach)
+        {
+            if (StartDetached(container) is { } started && PassThru)
+            {
+                WriteObject(started);
+            }
+            return;
+        }
+        try
+        {
+            var status = ContainerAttach.Run(this, Engine, container, null, CancellationToken);
+            ContainerAttach.Report(this, container, status);
+            if (PassThru)
+            {
+                WriteObject(ContainerAttach.AsEnded(Engine, container, status));
+            }
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteEngineError(e, container.Name);
         }
     }
 
-    private void SetExitCode(int code) => SessionState.PSVariable.Set("global:LASTEXITCODE", code);
+    private Container? NothingToStart()
+    {
+        ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+            "Give an image to run a new container, or -Name (or Container objects from the pipeline) to start existing ones."),
+            "ContainerOrImageRequired", ErrorCategory.InvalidArgument, null));
+        return null;
+    }
+
+    /// <summary>Starts detached; a command that cannot run is an error (with docker's exit code in $LASTEXITCODE).</summary>
+    private Container? StartDetached(Container container)
+    {
+        try
+        {
+            return Run(new PipelinePump(), () => Engine.Containers.StartDetachedAsync(container, CancellationToken));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            if (e is ContainerStartException start)
+            {
+                ContainerAttach.SetExitCode(this, start.ExitCode);
+            }
+            WriteEngineError(e, container.Name);
+            return null;
+        }
+    }
+
+    private Container? Find(string nameOrId)
+    {
+        try
+        {
+            return Engine.Containers.Get(nameOrId);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteEngineError(e, nameOrId);
+            return null;
+        }
+    }
 }

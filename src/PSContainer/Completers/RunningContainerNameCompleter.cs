@@ -23,7 +23,7 @@ public sealed class RunningContainerNameCompleter : IArgumentCompleter
             yield break;
         }
 
-        foreach (Container container in containers.Where(c => c.Status == ContainerStatus.Running && pattern.IsMatch(c.Name)).OrderBy(c => c.Name))
+        foreach (Container container in containers.Where(c => c.Status is ContainerStatus.Running or ContainerStatus.Paused && pattern.IsMatch(c.Name)).OrderBy(c => c.Name))
         {
             yield return new CompletionResult(container.Name, container.Name, CompletionResultType.ParameterValue, $"{container.Name} ({container.Image})");
         }

@@ -10,9 +10,24 @@ namespace PSContainer.Commands.Progress;
 /// </summary>
 internal sealed class PipelinePump
 {
-    private readonly BlockingCollection<Action> _actions = new();
+    private readonly BlockingCollection<Action> _actions;
 
-    /// <summary>Queues an action for the pipeline thread. Safe from any thread.</summary>
+    /// <summary>An unbounded pump: posting never waits (progress events, which are few).</summary>
+    public PipelinePump()
+    {
+        _actions = new BlockingCollection<Action>();
+    }
+
+    /// <summary>
+    /// A pump that holds at most <paramref name="capacity"/> actions: a producer faster than the pipeline (a
+    /// container's output, a log) waits in <see cref="Post"/> instead of piling everything up in memory.
+    /// </summary>
+    public PipelinePump(int capacity)
+    {
+        _actions = new BlockingCollection<Action>(capacity);
+    }
+
+    /// <summary>Queues an action for the pipeline thread. Safe from any thread; waits while a bounded pump is full.</summary>
     public void Post(Action action)
     {
         try
@@ -30,9 +45,18 @@ internal sealed class PipelinePump
     {
         var task = Task.Run(work);
         task.ContinueWith(_ => _actions.CompleteAdding(), TaskScheduler.Default);
-        foreach (var action in _actions.GetConsumingEnumerable())
+        try
         {
-            action();
+            foreach (var action in _actions.GetConsumingEnumerable())
+            {
+                action();
+            }
+        }
+        finally
+        {
+            // An action may throw (the pipeline downstream stopped: Select-Object -First). Nothing will be consumed
+            // any more: a producer waiting on a full bounded pump must wake up and drop, not wait forever.
+            _actions.CompleteAdding();
         }
         return task.GetAwaiter().GetResult();
     }

@@ -16,12 +16,21 @@ internal sealed class PullProgressView
     private readonly Dictionary<Digest, int> _layerIds = new();
     private readonly Dictionary<Digest, long> _lastShown = new();
     private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
+    private readonly bool _push;
     private string _activity = "Pulling";
 
-    public PullProgressView(Cmdlet cmdlet, int parentId)
+    /// <param name="cmdlet">The cmdlet that writes the records.</param>
+    /// <param name="parentId">The activity id of the parent record; layers get the ids after it.</param>
+    /// <param name="push">Shows a push (docker push's wording) rather than a pull.</param>
+    public PullProgressView(Cmdlet cmdlet, int parentId, bool push = false)
     {
         _cmdlet = cmdlet;
         _parentId = parentId;
+        _push = push;
+        if (push)
+        {
+            _activity = "Pushing";
+        }
     }
 
     /// <summary>An IProgress that forwards through the pump, dropping byte updates that would not change the view.</summary>
@@ -35,10 +44,21 @@ internal sealed class PullProgressView
                 _activity = e.Message ?? "Pulling";
                 Write(new ProgressRecord(_parentId, _activity, "Resolving"));
                 break;
+            case PullPhase.Resolved when e.Message is not null && _push:
+                Cmdlets.ImagePull.Status(_cmdlet, e.Message);
+                break;
             case PullPhase.Waiting:
             case PullPhase.Downloading:
             case PullPhase.Unpacking:
-                ShowLayer(e, e.Phase switch { PullPhase.Waiting => "Waiting", PullPhase.Unpacking => "Extracting", _ => "Downloading" });
+            case PullPhase.Pushing:
+                ShowLayer(e, e.Phase switch { PullPhase.Waiting => _push ? "Preparing" : "Waiting", PullPhase.Unpacking => "Extracting", PullPhase.Pushing => "Pushing", _ => "Downloading" });
+                break;
+            case PullPhase.AlreadyExists when _push:
+            case PullPhase.Pushed:
+            case PullPhase.Mounted:
+                // docker push's lines: "<id>: Pushed", "Layer already exists", "Mounted from <repository>".
+                CompleteLayer(e.Digest!.Value, e.Message ?? "Pushed");
+                Cmdlets.ImagePull.Status(_cmdlet, $"{e.Digest!.Value.Short}: {e.Message ?? "Pushed"}");
                 break;
             case PullPhase.AlreadyExists:
             case PullPhase.Downloaded:
@@ -101,7 +121,7 @@ internal sealed class PullProgressView
 
         public void Report(PullProgress value)
         {
-            if (value.Phase == PullPhase.Downloading && value.Digest is { } digest)
+            if (value.Phase is PullPhase.Downloading or PullPhase.Pushing && value.Digest is { } digest)
             {
                 // Byte counts come in every 128 KiB; ten updates a second are plenty for a person.
                 lock (_gate)

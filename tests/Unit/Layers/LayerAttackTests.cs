@@ -203,4 +203,38 @@ public sealed class LayerAttackTests : IDisposable
         var tar = TarBuilder.Python("add('s', b'data', pax={'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 's'})");
         _f.Refused(tar, LayerErrors.UnsupportedEntry);
     }
+
+    [Fact]
+    public void Symlink_loop_as_a_parent_is_refused()
+    {
+        _f.Refused(new TarBuilder().Symlink("loop", "loop").File("loop/x", "pwned").Build(), LayerErrors.SymlinkEscape);
+        _f.Refused(new TarBuilder().Symlink("a", "b").Symlink("b", "a").File("a/x", "pwned").Build(), LayerErrors.SymlinkEscape);
+        _f.AssertOutsideUntouched();
+    }
+
+    [Fact]
+    public void Hardlink_named_dot_dot_is_refused()
+    {
+        _f.Refused(new TarBuilder().File("a", "x").Hardlink("../stolen", "a").Build(), LayerErrors.PathEscape);
+        _f.Refused(new TarBuilder().File("b", "x").Hardlink(".", "b").Build(), LayerErrors.PathEscape);
+        _f.AssertOutsideUntouched();
+        Assert.False(LayerFixture.Exists(Path.Combine(_f.Root, "stolen")));
+    }
+
+    [Fact]
+    public void Oversized_pax_header_is_refused_before_it_is_buffered()
+    {
+        var tar = TarBuilder.Python("add('x', b'data', pax={'comment': 'a' * (2 * 1024 * 1024)})");
+        var ex = _f.Refused(tar, LayerErrors.Corrupt);
+        Assert.Contains("PAX header", ex.Message);
+    }
+
+    [Fact]
+    public void Entry_through_a_directory_replaced_by_a_symlink_in_the_same_layer_stays_inside()
+    {
+        // "d/" then "d" -> outside (a duplicate that replaces the directory), then "d/x": x must not land outside.
+        _f.Refused(new TarBuilder().Dir("d").Symlink("d", _f.Canary).File("d/x", "pwned").Build(), LayerErrors.SymlinkEscape);
+        _f.AssertOutsideUntouched();
+        Assert.False(File.Exists(Path.Combine(_f.Canary, "x")));
+    }
 }

@@ -254,4 +254,91 @@ public sealed class LayerRulesTests : IDisposable
         tar[10] ^= 0x55;
         _f.Refused(tar, LayerErrors.Corrupt);
     }
+
+    [Fact]
+    public void Hardlink_to_a_directory_is_refused()
+    {
+        var ex = _f.Refused(new TarBuilder().Dir("d").Hardlink("link", "d").Build(), LayerErrors.HardlinkEscape);
+        Assert.Contains("is a directory", ex.Message);
+        Assert.False(LayerFixture.Exists(_f.In("link")));
+    }
+
+    [Fact]
+    public void Hardlink_to_a_later_entry_is_refused()
+    {
+        _f.Refused(new TarBuilder().Hardlink("early", "late").File("late", "x").Build(), LayerErrors.HardlinkEscape);
+        Assert.False(LayerFixture.Exists(_f.In("late")));
+    }
+
+    [Theory]
+    [InlineData(WhiteoutMode.Overlay)]
+    [InlineData(WhiteoutMode.Apply)]
+    public void Hardlink_to_a_file_of_a_lower_layer_is_refused_in_both_modes(WhiteoutMode mode)
+    {
+        // In apply mode the lower file is right there in the directory; it is refused anyway, so the copy driver
+        // accepts exactly the layers the overlay driver accepts (layer.md lets such an extraction fail).
+        if (mode == WhiteoutMode.Apply)
+        {
+            File.WriteAllText(_f.In("lower"), "from a lower layer");
+        }
+        var lowers = Path.Combine(_f.Root, "lower-layer");
+        Directory.CreateDirectory(lowers);
+        File.WriteAllText(Path.Combine(lowers, "lower"), "from a lower layer");
+        var options = new LayerUnpackOptions { WhiteoutMode = mode, LowerDirectories = mode == WhiteoutMode.Overlay ? [lowers] : [] };
+        _f.Refused(new TarBuilder().Hardlink("link", "lower").Build(), LayerErrors.HardlinkEscape, options);
+        Assert.False(LayerFixture.Exists(_f.In("link")));
+        Assert.Equal(1ul, LayerFixture.LStat(Path.Combine(lowers, "lower")).Links);
+    }
+
+    [Fact]
+    public void Hardlink_to_a_whiteout_of_the_same_layer_is_refused()
+    {
+        _f.Refused(new TarBuilder().Whiteout(".wh.gone").Hardlink("link", "gone").Build(), LayerErrors.HardlinkEscape);
+        Assert.False(LayerFixture.Exists(_f.In("link")));
+    }
+
+    [Fact]
+    public void Hardlink_chain_through_another_hardlink_shares_one_inode()
+    {
+        _f.Unpack(new TarBuilder().File("a", "x").Hardlink("b", "a").Hardlink("c", "b").Build());
+        Assert.Equal(LayerFixture.LStat(_f.In("a")).Inode, LayerFixture.LStat(_f.In("c")).Inode);
+        Assert.Equal(3ul, LayerFixture.LStat(_f.In("a")).Links);
+    }
+
+    [Fact]
+    public void Pax_mtime_keeps_nanoseconds_and_times_before_1970()
+    {
+        var tar = TarBuilder.Python(
+            "add('precise', b'x', pax={'mtime': '1234567890.123456789'})\n"
+            + "add('old', b'x', pax={'mtime': '-86400.5'})");
+        _f.Unpack(tar);
+        var precise = LayerFixture.LStat(_f.In("precise"));
+        Assert.Equal((1234567890L, 123456789L), (precise.MtimeSeconds, precise.MtimeNanoseconds));
+        var old = LayerFixture.LStat(_f.In("old"));
+        Assert.Equal((-86401L, 500000000L), (old.MtimeSeconds, old.MtimeNanoseconds));
+    }
+
+    [Fact]
+    public void Fifo_and_devices_keep_setuid_sticky_and_owner_bits()
+    {
+        var tar = TarBuilder.Python(
+            "ti = tarfile.TarInfo('f'); ti.type = tarfile.FIFOTYPE; ti.mode = 0o1620; ti.uid = 7; ti.gid = 8; out.addfile(ti)\n"
+            + "ti = tarfile.TarInfo('c'); ti.type = tarfile.CHRTYPE; ti.mode = 0o4600; ti.devmajor = 4; ti.devminor = 64; ti.uid = 9; ti.gid = 10; out.addfile(ti)");
+        _f.Unpack(tar);
+        var fifo = LayerFixture.LStat(_f.In("f"));
+        Assert.Equal((0b001_110_010_000u, 7u, 8u), (fifo.Permissions, fifo.Uid, fifo.Gid));
+        var chr = LayerFixture.LStat(_f.In("c"));
+        Assert.Equal((0b100_110_000_000u, 9u, 10u, 4u, 64u), (chr.Permissions, chr.Uid, chr.Gid, chr.Major, chr.Minor));
+    }
+
+    [Fact]
+    public void Root_entry_metadata_is_not_applied_and_the_layer_root_stays_a_directory()
+    {
+        // "./" carries the layer root's metadata in most tars; like containerd and podman the unpacker leaves the
+        // snapshot directory itself alone (a container's "/" is its own layer's; see docs/LAYERS.md).
+        var before = LayerFixture.LStat(_f.Layer);
+        _f.Unpack(new TarBuilder().Dir("./", mode: 0b111_000_000, uid: 5).File("a").Build());
+        var after = LayerFixture.LStat(_f.Layer);
+        Assert.Equal((before.Permissions, before.Uid), (after.Permissions, after.Uid));
+    }
 }

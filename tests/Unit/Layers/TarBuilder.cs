@@ -90,7 +90,9 @@ public sealed class TarBuilder
             + "    if pax: ti.pax_headers = pax\n"
             + "    out.addfile(ti, io.BytesIO(data) if data else None)\n"
             + body + "\nout.close()\n";
-        var psi = new ProcessStartInfo("python3") { RedirectStandardInput = true, RedirectStandardError = true };
+        // Debian's own python3 when it is there: a version manager's shim on PATH (pyenv) costs a second per call.
+        string python = System.IO.File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        var psi = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardError = true };
         using var process = System.Diagnostics.Process.Start(psi)!;
         process.StandardInput.Write(script);
         process.StandardInput.Close();

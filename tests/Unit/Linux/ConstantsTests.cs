@@ -20,6 +20,11 @@ public sealed class ConstantsTests
         ("SYS_fsconfig", "SYS_fsconfig", Sys.SYS_fsconfig),
         ("SYS_fsmount", "SYS_fsmount", Sys.SYS_fsmount),
         ("SYS_close_range", "SYS_close_range", Sys.SYS_close_range),
+        ("SYS_pidfd_open", "SYS_pidfd_open", Sys.SYS_pidfd_open),
+        ("SYS_pidfd_send_signal", "SYS_pidfd_send_signal", Sys.SYS_pidfd_send_signal),
+        ("POLLIN", "POLLIN", Sys.POLLIN),
+        ("sizeof(struct pollfd)", "sizeof(struct pollfd)", System.Runtime.InteropServices.Marshal.SizeOf<PSContainer.Runtime.Linux.Interop.pollfd>()),
+        ("offsetof(struct pollfd, revents)", "offsetof(struct pollfd, revents)", 6),
         ("CLOSE_RANGE_UNSHARE", "CLOSE_RANGE_UNSHARE", Sys.CLOSE_RANGE_UNSHARE),
         ("CLOSE_RANGE_CLOEXEC", "CLOSE_RANGE_CLOEXEC", Sys.CLOSE_RANGE_CLOEXEC),
         ("FSOPEN_CLOEXEC", "FSOPEN_CLOEXEC", Sys.FSOPEN_CLOEXEC),
@@ -125,6 +130,7 @@ public sealed class ConstantsTests
         ("POSIX_SPAWN_SETSIGDEF", "POSIX_SPAWN_SETSIGDEF", Sys.POSIX_SPAWN_SETSIGDEF),
         ("POSIX_SPAWN_SETSIGMASK", "POSIX_SPAWN_SETSIGMASK", Sys.POSIX_SPAWN_SETSIGMASK),
         ("sizeof(posix_spawnattr_t) fits", "sizeof(posix_spawnattr_t) <= " + Sys.PosixSpawnAttrSize, 1),
+        ("sizeof(posix_spawn_file_actions_t) fits", "sizeof(posix_spawn_file_actions_t) <= " + Sys.PosixSpawnFileActionsSize, 1),
         ("MFD_CLOEXEC", "MFD_CLOEXEC", Sys.MFD_CLOEXEC),
         ("MFD_ALLOW_SEALING", "MFD_ALLOW_SEALING", Sys.MFD_ALLOW_SEALING),
         ("F_ADD_SEALS", "F_ADD_SEALS", Sys.F_ADD_SEALS),
@@ -154,7 +160,7 @@ public sealed class ConstantsTests
     [
         "errno.h", "fcntl.h", "signal.h", "sys/syscall.h", "linux/mount.h", "linux/close_range.h", "sys/prctl.h",
         "net/if.h", "sys/ioctl.h", "sys/wait.h", "sys/sysmacros.h", "linux/capability.h", "linux/seccomp.h", "linux/filter.h",
-        "sys/resource.h", "spawn.h", "sys/mman.h", "unistd.h",
+        "sys/resource.h", "spawn.h", "sys/mman.h", "unistd.h", "poll.h", "stddef.h",
     ];
 
     private static readonly Lazy<IReadOnlyDictionary<string, long>> FromHeaders =

@@ -17,14 +17,14 @@ public sealed class ContainerLauncherPathTests
     }
 
     [Fact]
-    public void MissingShimOrBundleIsNotFound()
+    public async Task MissingShimOrBundleIsNotFound()
     {
         string dir = Directory.CreateTempSubdirectory("psc-launch-").FullName;
         try
         {
-            var noBundle = Assert.Throws<ContainerRuntimeException>(() => new ContainerLauncher("/bin/true").Start(dir));
+            var noBundle = await Assert.ThrowsAsync<ContainerRuntimeException>(() => new ContainerLauncher("/bin/true").StartAsync(dir, LaunchOptions.Attached, CancellationToken.None));
             File.WriteAllText(Path.Combine(dir, Bundle.ConfigFile), "{}");
-            var noShim = Assert.Throws<ContainerRuntimeException>(() => new ContainerLauncher("/no/psc-shim").Start(dir));
+            var noShim = await Assert.ThrowsAsync<ContainerRuntimeException>(() => new ContainerLauncher("/no/psc-shim").StartAsync(dir, LaunchOptions.Attached, CancellationToken.None));
 
             Assert.Equal(ErrorKind.NotFound, noBundle.Kind);
             Assert.Equal("ShimNotFound", noShim.ErrorId);
@@ -33,5 +33,17 @@ public sealed class ContainerLauncherPathTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData(false, false, "run /b")]
+    [InlineData(true, false, "run --detach /b")]
+    [InlineData(true, true, "run --detach --remove /b")]
+    [InlineData(false, true, "run /b")] // --remove is the shim's only when detached; attached, the engine removes
+    public void ShimCommandLine(bool detach, bool autoRemove, string expected)
+    {
+        var arguments = ContainerLauncher.ShimArguments("/b", new LaunchOptions { Detach = detach, AutoRemove = autoRemove });
+
+        Assert.Equal(expected, string.Join(' ', arguments));
     }
 }

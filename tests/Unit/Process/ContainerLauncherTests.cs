@@ -80,8 +80,7 @@ public sealed class ContainerLauncherTests : IDisposable
     [Fact]
     public async Task KilledBySignalIs128PlusTheSignal()
     {
-        using RunningContainer container = _container.Start(_container.Spec("sleep", "60"));
-        await WaitForShimStateAsync();
+        using RunningContainer container = await _container.StartAsync(_container.Spec("sleep", "60"));
 
         container.Kill();
         ExitStatus status = await container.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
@@ -108,7 +107,7 @@ public sealed class ContainerLauncherTests : IDisposable
     public async Task SigtermToTheShimIsForwardedToTheContainer()
     {
         RuntimeSpec spec = _container.Spec("sh", "-c", "trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done");
-        using RunningContainer container = _container.Start(spec);
+        using RunningContainer container = await _container.StartAsync(spec);
         StreamReader stdout = new(container.StandardOutput);
         Assert.Equal("ready", await stdout.ReadLineAsync());
 
@@ -147,7 +146,7 @@ public sealed class ContainerLauncherTests : IDisposable
         RuntimeSpec spec = _container.Spec("true") with { Root = new RootSpec { Path = "no-such-rootfs-dir" } };
         Bundle.Create(_container.BundleDirectory, spec, []);
         Directory.Delete(Path.Combine(_container.BundleDirectory, "no-such-rootfs-dir"));
-        using RunningContainer container = new ContainerLauncher(_container.Shim.ShimPath).Start(_container.BundleDirectory);
+        using RunningContainer container = await new ContainerLauncher(_container.Shim.ShimPath).StartAsync(_container.BundleDirectory, LaunchOptions.Attached, CancellationToken.None);
         Task<string> stderr = new StreamReader(container.StandardError).ReadToEndAsync();
 
         ExitStatus status = await container.WaitForExitAsync();
@@ -238,7 +237,7 @@ public sealed class ContainerLauncherTests : IDisposable
     [Fact]
     public async Task ShimAndExitRecordsAreWritten()
     {
-        using RunningContainer container = _container.Start(_container.Spec("sh", "-c", "exit 7"));
+        using RunningContainer container = await _container.StartAsync(_container.Spec("sh", "-c", "exit 7"));
         ExitStatus status = await container.WaitForExitAsync();
 
         ShimState? state = ShimState.ReadFrom(_container.BundleDirectory);
@@ -294,7 +293,7 @@ public sealed class ContainerLauncherTests : IDisposable
     {
         RuntimeSpec spec = _container.Spec("sh", "-c", "echo $$; ls /bin/busybox") with { Root = new RootSpec { Path = _container.Lower } };
         Bundle.Create(_container.BundleDirectory, spec, []);
-        using RunningContainer container = new ContainerLauncher(_container.Shim.ShimPath).Start(_container.BundleDirectory);
+        using RunningContainer container = await new ContainerLauncher(_container.Shim.ShimPath).StartAsync(_container.BundleDirectory, LaunchOptions.Attached, CancellationToken.None);
         container.StandardInput.Dispose();
         string stdout = await new StreamReader(container.StandardOutput).ReadToEndAsync();
 
@@ -302,13 +301,5 @@ public sealed class ContainerLauncherTests : IDisposable
 
         Assert.True(status.ExitCode == 0, status.Error + stdout);
         Assert.Equal("1\n/bin/busybox\n", stdout);
-    }
-
-    private async Task WaitForShimStateAsync()
-    {
-        for (int i = 0; i < 500 && ShimState.ReadFrom(_container.BundleDirectory) is null; i++)
-        {
-            await Task.Delay(10);
-        }
     }
 }

@@ -37,7 +37,7 @@ public sealed class ExecLauncherTests : IDisposable
                 },
             },
         };
-        _running = _container.Start(spec);
+        _running = _container.StartAsync(spec).GetAwaiter().GetResult();
         for (int i = 0; i < 500 && ShimState.ReadFrom(_container.BundleDirectory) is null; i++)
         {
             Thread.Sleep(10);

@@ -17,7 +17,7 @@ internal sealed class TestContainer : IDisposable
     private static readonly string[] Applets =
     [
         "sh", "echo", "cat", "hostname", "ls", "id", "sleep", "true", "false", "pwd", "grep", "head", "wc", "cut", "readlink",
-        "mkdir", "rmdir", "rm", "touch", "kill", "dd", "tr", "mount", "unshare", "ps",
+        "mkdir", "rmdir", "rm", "touch", "kill", "dd", "tr", "mount", "unshare", "ps", "printf",
     ];
 
     public TestContainer(ShimFixture shim)
@@ -70,10 +70,10 @@ internal sealed class TestContainer : IDisposable
         Options = ["lowerdir+=" + Lower, "upperdir=" + Upper, "workdir=" + Work],
     };
 
-    public RunningContainer Start(RuntimeSpec spec)
+    public Task<RunningContainer> StartAsync(RuntimeSpec spec, LaunchOptions? options = null)
     {
         Bundle.Create(BundleDirectory, spec, [Overlay]);
-        return new ContainerLauncher(Shim.ShimPath).Start(BundleDirectory);
+        return new ContainerLauncher(Shim.ShimPath).StartAsync(BundleDirectory, options ?? LaunchOptions.Attached, CancellationToken.None);
     }
 
     /// <summary>Runs the container to its end, feeding it <paramref name="stdin"/> and collecting both outputs.</summary>
@@ -81,7 +81,7 @@ internal sealed class TestContainer : IDisposable
 
     public async Task<RunResult> RunAsync(RuntimeSpec spec, string? stdin = null)
     {
-        using RunningContainer container = Start(spec);
+        using RunningContainer container = await StartAsync(spec);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(60));
         MemoryStream stdout = new();
         MemoryStream stderr = new();

@@ -1,3 +1,4 @@
+using PSContainer.Runtime.Layers;
 using PSContainer.Runtime.Snapshots;
 using PSContainer.Tests.Layers;
 using Xunit;
@@ -6,7 +7,7 @@ namespace PSContainer.Tests.Snapshots;
 
 public sealed class CopySnapshotterTests : SnapshotterConformance<CopySnapshotter>
 {
-    protected override CopySnapshotter Create(string root) => new(root);
+    protected override CopySnapshotter Create(string root, LayerUnpackOptions? options = null) => new(root, options);
 
     protected override void WithRootfs(IReadOnlyList<Mount> mounts, Action<string> check)
     {
@@ -32,5 +33,21 @@ public sealed class CopySnapshotterTests : SnapshotterConformance<CopySnapshotte
         Assert.Equal(
             LayerFixture.Describe(Snapshots.Stat(l1)!.Directory),
             LayerFixture.Describe(fs).Replace("\nnew 81a4 0 " + TarBuilder.DefaultTime.ToUnixTimeSeconds(), ""));
+    }
+
+    [Fact]
+    public async Task Snapshots_share_file_data_with_their_parent_but_a_container_gets_its_own_copy()
+    {
+        var l1 = await Apply(null, new TarBuilder().File("shared", "data").File("replaced", "old").Build());
+        var l2 = await Apply(l1, new TarBuilder().File("replaced", "new").Build());
+        string fs1 = Snapshots.Stat(l1)!.Directory, fs2 = Snapshots.Stat(l2)!.Directory;
+        Assert.Equal(LayerFixture.LStat(Path.Combine(fs1, "shared")).Inode, LayerFixture.LStat(Path.Combine(fs2, "shared")).Inode);
+        // The upper layer's file replaced the name; the parent's file is untouched.
+        Assert.Equal("old", File.ReadAllText(Path.Combine(fs1, "replaced")));
+        Assert.Equal("new", File.ReadAllText(Path.Combine(fs2, "replaced")));
+        var mount = Assert.Single(Snapshots.PrepareRootfs(l2, Path.Combine(Work, "c", "upper"), Path.Combine(Work, "c", "work")));
+        File.AppendAllText(Path.Combine(mount.Source, "shared"), " changed by the container");
+        Assert.Equal("data", File.ReadAllText(Path.Combine(fs1, "shared")));
+        Assert.Equal("data", File.ReadAllText(Path.Combine(fs2, "shared")));
     }
 }

@@ -7,7 +7,7 @@ namespace PSContainer.Tests.Snapshots;
 
 public sealed class OverlaySnapshotterTests : SnapshotterConformance<OverlaySnapshotter>
 {
-    protected override OverlaySnapshotter Create(string root) => new(root);
+    protected override OverlaySnapshotter Create(string root, LayerUnpackOptions? options = null) => new(root, options);
 
     protected override void WithRootfs(IReadOnlyList<Mount> mounts, Action<string> check)
     {

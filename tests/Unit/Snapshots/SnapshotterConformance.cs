@@ -14,7 +14,7 @@ namespace PSContainer.Tests.Snapshots;
 /// The behaviour every <see cref="ISnapshotter"/> must have (containerd's snapshots/testsuite style): derive, say how
 /// to build one and how to look at a prepared rootfs, and every test here runs against it.
 /// </summary>
-public abstract class SnapshotterConformance<T> : IDisposable
+public abstract partial class SnapshotterConformance<T> : IDisposable
     where T : SnapshotStore
 {
     protected SnapshotterConformance()
@@ -28,7 +28,7 @@ public abstract class SnapshotterConformance<T> : IDisposable
 
     protected T Snapshots { get; }
 
-    protected abstract T Create(string root);
+    protected abstract T Create(string root, LayerUnpackOptions? options = null);
 
     /// <summary>Makes the prepared rootfs visible at a path for <paramref name="check"/> (mounting it if needed).</summary>
     protected abstract void WithRootfs(IReadOnlyList<Mount> mounts, Action<string> check);
@@ -132,6 +132,17 @@ public abstract class SnapshotterConformance<T> : IDisposable
         Assert.False(Snapshots.Exists(lying.DiffId));
         Assert.Empty(Snapshots.List());
         Assert.Empty(Leftovers());
+    }
+
+    [Fact]
+    public async Task Decompression_bomb_stops_at_the_configured_limit_and_leaves_nothing_behind()
+    {
+        var limited = Create(Path.Combine(Work, "limited"), new LayerUnpackOptions { MaxUncompressedBytes = 1 << 20 });
+        var bomb = Layer(new TarBuilder().File("bomb", new byte[8 << 20]).Build(), gzip: true);
+        var ex = await Assert.ThrowsAsync<ContainerRuntimeException>(() => limited.EnsureAsync(bomb.DiffId, null, bomb, CancellationToken.None));
+        Assert.Equal((LayerErrors.TooLarge, ErrorKind.DataLoss), (ex.ErrorId, ex.Kind));
+        Assert.False(limited.Exists(bomb.DiffId));
+        Assert.DoesNotContain(Directory.EnumerateDirectories(limited.Root), d => Path.GetFileName(d)!.StartsWith("new-", StringComparison.Ordinal));
     }
 
     [Fact]

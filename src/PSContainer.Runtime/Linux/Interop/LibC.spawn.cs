@@ -13,6 +13,9 @@ internal static unsafe partial class LibC
     /// <summary>sizeof(posix_spawnattr_t) is 336 on glibc x86-64 and arm64; the buffer is larger on purpose (opaque).</summary>
     internal const int PosixSpawnAttrSize = 512;
 
+    /// <summary>sizeof(posix_spawn_file_actions_t) is 80 on glibc x86-64 and arm64; the buffer is larger on purpose (opaque).</summary>
+    internal const int PosixSpawnFileActionsSize = 128;
+
     /// <summary>posix_spawn returns an error number instead of setting errno.</summary>
     [LibraryImport("libc")]
     internal static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
@@ -31,4 +34,13 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc")]
     internal static partial int posix_spawnattr_setsigdefault(void* attr, sigset_t* signals);
+
+    [LibraryImport("libc")]
+    internal static partial int posix_spawn_file_actions_init(void* fileActions);
+
+    [LibraryImport("libc")]
+    internal static partial int posix_spawn_file_actions_destroy(void* fileActions);
+
+    [LibraryImport("libc")]
+    internal static partial int posix_spawn_file_actions_adddup2(void* fileActions, int fd, int newFd);
 }

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace PSContainer.Runtime.Registry.Auth;
 
-/// <summary>The token server's answer (distribution's token authentication specification).</summary>
+/// <summary>The token server's answer (distribution's token authentication specification and its OAuth2 variant).</summary>
 internal sealed record TokenResponse
 {
     [JsonPropertyName("token")]
@@ -20,3 +20,6 @@ internal sealed record TokenResponse
     [JsonPropertyName("refresh_token")]
     public string? RefreshToken { get; set; }
 }
+
+/// <summary>A bearer token, when it stops being usable, and the refresh token that came with it, if any.</summary>
+public sealed record BearerToken(string Token, DateTimeOffset Expires, string? RefreshToken);

@@ -1,0 +1,98 @@
+# BenchHarness.psm1: timing that survives a noisy, shared machine.
+#
+# Every figure is a ratio against a peer measured in the same run. Contenders run in alternating
+# order, round after round, so drift in machine load hits them alike; each figure reports the median
+# and the spread (min..max) of its rounds, never a single run.
+
+Set-StrictMode -Version Latest
+
+function Measure-Alternating {
+    <#
+    .SYNOPSIS
+    Times each contender -Rounds times, alternating their order every round.
+    .PARAMETER Contender
+    An ordered dictionary: name -> @{ Setup = {…}; Run = {…} }. Setup (optional) runs before each timed
+    Run and is not timed (a fresh store, an empty cache). Run is timed with a Stopwatch.
+    .OUTPUTS
+    One object per contender: Name, Seconds (all rounds), Median, Min, Max.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][System.Collections.Specialized.OrderedDictionary]$Contender,
+        [int]$Rounds = 5,
+        [int]$Warmup = 0
+    )
+    $names = @($Contender.Keys)
+    $times = @{}
+    foreach ($name in $names) { $times[$name] = [System.Collections.Generic.List[double]]::new() }
+    for ($round = -$Warmup; $round -lt $Rounds; $round++) {
+        # Rotate the order: round r starts with contender r mod n.
+        $offset = [Math]::Abs($round) % $names.Count
+        $order = @($names[$offset..($names.Count - 1)]) + @(if ($offset -gt 0) { $names[0..($offset - 1)] })
+        foreach ($name in $order) {
+            $entry = $Contender[$name]
+            if ($entry.ContainsKey('Setup') -and $entry.Setup) { $null = & $entry.Setup }
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $null = & $entry.Run
+            $watch.Stop()
+            if ($round -ge 0) { $times[$name].Add($watch.Elapsed.TotalSeconds) }
+        }
+    }
+    foreach ($name in $names) {
+        Get-BenchStatistic -Name $name -Seconds $times[$name]
+    }
+}
+
+function Get-BenchStatistic {
+    param([string]$Name, [double[]]$Seconds)
+    $sorted = @($Seconds | Sort-Object)
+    $n = $sorted.Count
+    $median = if ($n -eq 0) { [double]::NaN } elseif ($n % 2) { $sorted[[int][Math]::Floor($n / 2)] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
+    [pscustomobject]@{
+        PSTypeName = 'PSContainer.BenchStatistic'
+        Name       = $Name
+        Seconds    = $sorted
+        Median     = $median
+        Min        = if ($n) { $sorted[0] } else { [double]::NaN }
+        Max        = if ($n) { $sorted[-1] } else { [double]::NaN }
+    }
+}
+
+function Format-Duration {
+    param([double]$Seconds)
+    if ([double]::IsNaN($Seconds)) { return 'n/a' }
+    if ($Seconds -ge 10) { return '{0:0.0} s' -f $Seconds }
+    if ($Seconds -ge 1) { return '{0:0.00} s' -f $Seconds }
+    '{0:0.0} ms' -f ($Seconds * 1000)
+}
+
+# "1.23 s (1.10–1.40)": the median and the spread of the rounds.
+function Format-Statistic {
+    param($Statistic)
+    if (-not $Statistic -or [double]::IsNaN($Statistic.Median)) { return 'n/a' }
+    '{0} ({1}–{2}, n={3})' -f (Format-Duration $Statistic.Median), (Format-Duration $Statistic.Min), (Format-Duration $Statistic.Max), $Statistic.Seconds.Count
+}
+
+function Format-Ratio {
+    param($Ours, $Peer)
+    if (-not $Ours -or -not $Peer -or [double]::IsNaN($Ours.Median) -or [double]::IsNaN($Peer.Median) -or $Peer.Median -le 0) { return 'n/a' }
+    '{0:0.00}x' -f ($Ours.Median / $Peer.Median)
+}
+
+# Runs a native command, throwing with its output when it fails (a broken peer must not look fast).
+function Invoke-Checked {
+    $file = $args[0]
+    $rest = @($args | Select-Object -Skip 1 | ForEach-Object { $_ })
+    $output = & $file @rest 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "$file $($rest -join ' ') failed ($LASTEXITCODE): $($output -join "`n")" }
+    $output
+}
+
+# Resident memory of a process in bytes (VmRSS from /proc).
+function Get-ProcessRss {
+    param([int]$ProcessId)
+    $line = Get-Content -LiteralPath "/proc/$ProcessId/status" | Where-Object { $_ -like 'VmRSS:*' }
+    [long](($line -split '\s+')[1]) * 1KB
+}
+
+Export-ModuleMember -Function Measure-Alternating, Get-BenchStatistic, Format-Duration, Format-Statistic, Format-Ratio, Invoke-Checked, Get-ProcessRss

@@ -1,0 +1,163 @@
+<#
+.SYNOPSIS
+PSContainer side by side with podman, runc, skopeo and umoci, in one run on this machine.
+.DESCRIPTION
+Run by `./build.ps1 Bench [-Quick]` in a fresh pwsh that has just built the module. Every figure is a ratio
+against a peer measured in the same run, in alternating rounds (see BenchHarness.psm1); the table goes to
+the console and to bench/results/latest.md with the machine, the versions and the date.
+
+Images come from a local distribution registry, made by independent tools: busybox and the 100-layer
+image with umoci / python3 (make_layout.py), the large image from a Debian minbase made by debootstrap
+(or, if that cannot be fetched, a tar of /usr).
+#>
+[CmdletBinding()]
+param(
+    [switch]$Quick,
+    [string]$ResultFile = (Join-Path $PSScriptRoot 'results/latest.md'),
+    # Only these figures (by function suffix: Pull, Unpack, Run, Assembly, Detached, MonitorMemory, ImageList).
+    [string[]]$Figure = @('Pull', 'Unpack', 'Run', 'Assembly', 'Detached', 'MonitorMemory', 'ImageList')
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$RepoRoot = Split-Path -Parent $PSScriptRoot
+Import-Module (Join-Path $RepoRoot 'tests/Pester/TestHarness.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot 'BenchHarness.psm1') -Force
+Import-Module (Join-Path $RepoRoot 'PSContainer.psd1') -Force
+
+$Rounds = if ($Quick) { @{ Pull = 2; Unpack = 2; Run = 15; Assembly = 15; Detached = 2; Images = 5 } }
+          else { @{ Pull = 3; Unpack = 3; Run = 50; Assembly = 50; Detached = 3; Images = 10 } }
+
+function Write-Step([string]$Message) { Write-Host "==> $Message" }
+
+# A persistent cache (bench/work, git-ignored) for the expensive fixtures; everything else is temporary.
+$Cache = Join-Path $PSScriptRoot 'work'
+$null = New-Item -ItemType Directory -Force -Path $Cache
+$Temp = New-TestTempDirectory 'psc-bench'
+$Results = [System.Collections.Generic.List[object]]::new()
+
+function Add-Result([string]$Figure, [string]$Ours, [string]$Peers, [string]$Ratio) {
+    $Results.Add([pscustomobject]@{ Figure = $Figure; PSContainer = $Ours; Peers = $Peers; Ratio = $Ratio })
+}
+
+#region podman, configured for this machine kind
+# crun fails on cgroup v1 hybrid and the hard rlimits are low without CAP_SYS_RESOURCE: runc, explicit
+# ulimits, and a storage root of its own so the benchmark never touches the machine's podman state.
+$env:CONTAINERS_CONF = Join-Path $Temp 'containers.conf'
+Set-Content -LiteralPath $env:CONTAINERS_CONF -Value @'
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+'@
+$PodmanUlimits = '--ulimit', 'nproc=4096:4096', '--ulimit', 'nofile=16384:16384'
+function Invoke-Podman {
+    param([string]$Root)
+    Invoke-Checked podman --root (Join-Path $Root 'root') --runroot (Join-Path $Root 'run') --storage-driver overlay @args
+}
+function New-PodmanRoot { New-TestTempDirectory 'psc-bench-podman' }
+function Remove-PodmanRoot([string]$Root) {
+    # podman leaves overlay mounts behind in its root; unmount before deleting.
+    Get-Content /proc/self/mountinfo | ForEach-Object { ($_ -split ' ')[4] } | Where-Object { $_ -like "$Root/*" } |
+        Sort-Object -Descending | ForEach-Object { & umount -l $_ 2>$null }
+    Remove-Item -LiteralPath $Root -Recurse -Force -ErrorAction SilentlyContinue
+}
+#endregion
+
+#region fixtures
+function Get-LargeRootfs {
+    # A Debian minbase from the configured apt mirror, cached as a directory; a tar of /usr otherwise.
+    $rootfs = Join-Path $Cache 'minbase'
+    if (Test-Path -LiteralPath (Join-Path $rootfs 'usr/bin')) { return @{ Path = $rootfs; Kind = 'debootstrap minbase (bookworm)' } }
+    Write-Step 'Large image: debootstrap --variant=minbase bookworm (cached in bench/work)'
+    $staging = "$rootfs.new"
+    Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction SilentlyContinue
+    & debootstrap --variant=minbase bookworm $staging http://deb.debian.org/debian *> (Join-Path $Cache 'debootstrap.log')
+    if ($LASTEXITCODE -eq 0) {
+        Move-Item -LiteralPath $staging -Destination $rootfs
+        return @{ Path = $rootfs; Kind = 'debootstrap minbase (bookworm)' }
+    }
+    Write-Warning 'debootstrap failed (see bench/work/debootstrap.log); the large image is a copy of /usr instead'
+    return @{ Path = '/usr'; Kind = 'copy of the host /usr' }
+}
+
+function New-LayoutFromDirectory([string]$Source, [string]$Name) {
+    $layout = Join-Path $Cache "$Name-layout"
+    if (Test-Path -LiteralPath (Join-Path $layout 'index.json')) { return "${layout}:latest" }
+    $staging = "$layout.new"
+    Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction SilentlyContinue
+    Invoke-Checked umoci init --layout $staging | Out-Null
+    Invoke-Checked umoci new --image "${staging}:latest" | Out-Null
+    Invoke-Checked umoci insert --image "${staging}:latest" $Source / | Out-Null
+    Invoke-Checked umoci config --image "${staging}:latest" --config.cmd /bin/sh | Out-Null
+    Move-Item -LiteralPath $staging -Destination $layout
+    "${layout}:latest"
+}
+
+function New-PythonLayout([string]$Name, [string[]]$Arguments) {
+    $layout = Join-Path $Cache "$Name-layout"
+    if (-not (Test-Path -LiteralPath (Join-Path $layout 'index.json'))) {
+        Remove-Item -LiteralPath "$layout.new" -Recurse -Force -ErrorAction SilentlyContinue
+        Invoke-Checked python3 (Join-Path $PSScriptRoot 'make_layout.py') $Arguments[0] "$layout.new" @($Arguments | Select-Object -Skip 1) | Out-Null
+        Move-Item -LiteralPath "$layout.new" -Destination $layout
+    }
+    "${layout}:latest"
+}
+
+function Publish-Layout([string]$Layout, [string]$Repository) {
+    Invoke-Checked skopeo copy --quiet --dest-tls-verify=false "oci:$Layout" "docker://$($Registry.HostPort)/${Repository}:latest" | Out-Null
+    "$($Registry.HostPort)/${Repository}:latest"
+}
+#endregion
+
+$Registry = $null
+try {
+    Write-Step 'Registry and images'
+    $Registry = Start-TestRegistry
+    $large = Get-LargeRootfs
+    $images = @{
+        Busybox  = (New-BusyboxImage | Publish-TestImage -Registry $Registry -Repository bench/busybox).Reference
+        Large    = Publish-Layout (New-LayoutFromDirectory $large.Path 'large') 'bench/large'
+        Big      = Publish-Layout (New-PythonLayout 'big-layer' @('big')) 'bench/big'
+        Layers1  = Publish-Layout (New-PythonLayout 'layers1' @('layers', '1')) 'bench/layers1'
+        Layers100 = Publish-Layout (New-PythonLayout 'layers100' @('layers', '100')) 'bench/layers100'
+    }
+
+    . (Join-Path $PSScriptRoot 'Figures.ps1')
+    foreach ($name in $Figure) { & "Measure-${name}Figure" }
+}
+finally {
+    if ($Registry) { Stop-TestRegistry $Registry }
+    Remove-Item -LiteralPath $Temp -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item Env:CONTAINERS_CONF -ErrorAction SilentlyContinue
+}
+
+#region report
+$versions = [ordered]@{
+    PSContainer = (Get-Module PSContainer).Version.ToString()
+    pwsh        = $PSVersionTable.PSVersion.ToString()
+    dotnet      = (& dotnet --version)
+    podman      = ((& podman --version) -replace '^podman version ', '')
+    runc        = ((& runc --version | Select-Object -First 1) -replace '^runc version ', '')
+    skopeo      = ((& skopeo --version) -replace '^skopeo version ', '')
+    umoci       = ((& umoci --version) -replace '^umoci version ', '')
+}
+$cgroup = if (Test-Path /sys/fs/cgroup/cgroup.controllers) { 'v2' } elseif (Test-Path /sys/fs/cgroup/unified) { 'v1 hybrid' } else { 'v1' }
+$lines = @(
+    "# PSContainer benchmarks$(if ($Quick) { ' (quick)' })"
+    ''
+    "Run on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$((Get-Date).ToString('zzz')) on $(hostname): $([Environment]::ProcessorCount) cores, $([Math]::Round((Get-Content /proc/meminfo | Select-Object -First 1).Split(' ', [StringSplitOptions]::RemoveEmptyEntries)[1] / 1MB)) GiB, kernel $(uname -r), cgroups $cgroup."
+    "Versions: $(($versions.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')."
+    "Large image: $($large.Kind). Each cell is the median of its rounds with the spread (min–max) and the number of rounds; contenders alternate every round. A ratio below 1 means PSContainer is faster (or smaller)."
+    ''
+    '| figure | PSContainer | peer(s) in the same run | ratio |'
+    '| --- | --- | --- | --- |'
+)
+foreach ($r in $Results) { $lines += "| $($r.Figure) | $($r.PSContainer) | $($r.Peers) | $($r.Ratio) |" }
+$null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $ResultFile)
+Set-Content -LiteralPath $ResultFile -Value $lines
+Write-Host ''
+$lines | ForEach-Object { Write-Host $_ }
+Write-Host ''
+Write-Host "Written to $ResultFile"
+#endregion

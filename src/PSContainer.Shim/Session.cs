@@ -1,0 +1,49 @@
+using PSContainer.Runtime.Linux;
+using PSContainer.Runtime.Process;
+
+namespace PSContainer.Shim;
+
+/// <summary>
+/// How stage 1 stands towards whoever started it. It always gets a session of its own, so the container outlives
+/// the terminal and the pwsh that started it (no SIGHUP when they go); detached, it also lets go of the engine's
+/// pipes once the container runs, so nothing of the engine is kept alive by it (conmon's way).
+/// </summary>
+internal static class Session
+{
+    /// <summary>
+    /// Step 0 of stage 1, before anything else is opened: setsid, close what was inherited by accident, and,
+    /// detached, read stdin from /dev/null — the container inherits stdin from here.
+    /// </summary>
+    public static void Begin(bool detach)
+    {
+        try
+        {
+            ProcessControl.NewSession();
+        }
+        catch (LinuxException e) when (e.Errno == Errno.EPERM)
+        {
+            // Already a process group leader (started by a shell as a job): it has a group of its own; keep it.
+        }
+
+        // Only 0-2 are meant to be inherited. Anything else open without CLOEXEC came through pwsh from its own
+        // parent (a test runner's output pipe, say), and a detached shim would hold it for the container's life.
+        Stdio.CloseInherited(3);
+        if (detach)
+        {
+            Stdio.RedirectToNull(0);
+        }
+    }
+
+    /// <summary>
+    /// Tells the engine the payload runs ("started", see ContainerLauncher.cs), then, detached, lets go of its
+    /// stdout and stderr pipes. Written before the relay starts, so it precedes any of the payload's output.
+    /// </summary>
+    public static void ReportStarted(bool detach)
+    {
+        RawIo.WriteAll(1, RunningContainer.StartedLine); // false (EPIPE): the engine is gone; the container runs on
+        if (detach)
+        {
+            Stdio.RedirectToNull(1, 2);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Management.Automation;
+using System.Text;
+using PSContainer.Commands.Progress;
+using PSContainer.Runtime;
+using PSContainer.Runtime.Containers;
+using PSContainer.Runtime.Process;
+
+namespace PSContainer.Commands.Cmdlets;
+
+/// <summary>
+/// An attached run, shared by Start-Container's two parameter sets: the container is started, its stdout lines go
+/// to the pipeline as they come, its stderr lines are written like a native command's, the given input is its
+/// stdin, and Ctrl+C kills it. Output travels through a bounded pump: a container that writes faster than the
+/// pipeline reads is held back, never buffered whole.
+/// </summary>
+internal static class ContainerAttach
+{
+    private const int PendingLines = 1024;
+
+    public static ExitStatus Run(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input, CancellationToken cancellationToken)
+    {
+        var pump = new PipelinePump(PendingLines);
+        RunningContainer? started = null;
+        try
+        {
+            return cmdlet.Run(pump, () => RelayAsync(cmdlet, engine, container, input, pump, r => started = r, cancellationToken));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The pipeline stopped taking output (Select-Object -First, an error downstream): like Ctrl+C, that ends
+            // the container. The relay finishes on its own (dropping output) and the run is recorded as usual.
+            Volatile.Read(ref started)?.Kill();
+            throw;
+        }
+    }
+
+    private static async Task<ExitStatus> RelayAsync(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input,
+        PipelinePump pump, Action<RunningContainer> onStarted, CancellationToken cancellationToken)
+    {
+        using var attached = await engine.Containers.StartAttachedAsync(container, cancellationToken).ConfigureAwait(false);
+        var running = attached.Running;
+        onStarted(running);
+        using var stop = cancellationToken.Register(running.Kill);
+        var stdin = FeedInputAsync(running, input);
+        var stdout = RelayLinesAsync(running.StandardOutput, line => pump.Post(() => cmdlet.WriteObject(line)));
+        var stderr = RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(cmdlet, line)));
+        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        await stdin.ConfigureAwait(false);
+        return await engine.Containers.FinishAttachedAsync(attached, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets $LASTEXITCODE, and reports a container that could not start as an error with its stable ErrorId.</summary>
+    public static void Report(PSCmdlet cmdlet, Container container, ExitStatus status)
+    {
+        SetExitCode(cmdlet, status.ExitCode);
+        if (ContainerStartException.IsStartFailure(status))
+        {
+            cmdlet.WriteError(ErrorMapping.ToErrorRecord(ContainerStartException.From(container.Name, status)));
+        }
+    }
+
+    /// <summary>The container as it ended; for one removed meanwhile (-Remove), as it was, with how it ended.</summary>
+    public static Container AsEnded(ContainerEngine engine, Container container, ExitStatus status) =>
+        engine.Containers.Find(container.Id) ?? container with
+        {
+            Status = ContainerStatus.Exited,
+            ExitCode = status.ExitCode,
+            Error = status.Error,
+            FinishedAt = status.FinishedAt,
+            Pid = null,
+            MonitorPid = null,
+        };
+
+    public static void SetExitCode(PSCmdlet cmdlet, int code) => cmdlet.SessionState.PSVariable.Set("global:LASTEXITCODE", code);
+
+    private static async Task FeedInputAsync(RunningContainer running, string? input)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                byte[] bytes = new UTF8Encoding(false).GetBytes(input);
+                await running.StandardInput.WriteAsync(bytes).ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // The container closed its stdin early (EPIPE), as `head` does: not an error.
+        }
+        finally
+        {
+            try
+            {
+                running.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task RelayLinesAsync(Stream stream, Action<string> onLine)
+    {
+        using var reader = new StreamReader(stream, new UTF8Encoding(false));
+        string? line;
+        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
+        {
+            onLine(line);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using PSContainer.Runtime;
+
+namespace PSContainer.Commands.Completers;
+
+/// <summary>Completes container names from the local store (never from anywhere else), in docker ps order.</summary>
+public sealed class ContainerNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string prefix = wordToComplete.Trim('\'', '"');
+        var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
+        IEnumerable<Runtime.Containers.Container> containers;
+        try
+        {
+            containers = ContainerEngine.ForRoot().Containers.ListWithoutCollecting();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+        foreach (var container in containers.Where(c => pattern.IsMatch(c.Name)))
+        {
+            yield return new CompletionResult(container.Name, container.Name, CompletionResultType.ParameterValue,
+                $"{container.Name} ({container.Status}, {container.Image})");
+        }
+    }
+}
