@@ -39,7 +39,7 @@ Describe 'Invoke-ContainerCommand' {
 
     It 'has the container''s capabilities, no_new_privs and seccomp filter' {
         Invoke-ContainerCommand web -- grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status |
-            Should -Be @("CapEff:`t00000000a80425fb", "CapBnd:`t00000000a80425fb", "NoNewPrivs:`t1", "Seccomp:`t2")
+            Should -Be @("CapEff:`t00000000a80425fb", "CapBnd:`t00000000a80425fb", "NoNewPrivs:`t0", "Seccomp:`t2")
         $probed = Invoke-ContainerCommand web /syscall-probe
         $probed | Should -Contain 'vmsplice EPERM'
         $probed | Should -Contain 'getpid OK'

@@ -49,7 +49,7 @@ public static partial class SpecBuilder
                 Cwd = string.IsNullOrEmpty(options.WorkingDirectory ?? config.WorkingDir) ? "/" : (options.WorkingDirectory ?? config.WorkingDir)!,
                 User = new UserSpec { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null },
                 Capabilities = new CapabilitiesSpec { Bounding = caps, Effective = caps, Permitted = caps, Inheritable = [], Ambient = [] },
-                NoNewPrivileges = true,
+                NoNewPrivileges = false, // docker's default; --security-opt no-new-privileges is not offered (yet)
             },
             Root = new RootSpec { Path = "rootfs", Readonly = options.ReadOnly },
             Hostname = hostname,

@@ -28,7 +28,7 @@ public sealed class SpecBuilderTests : IDisposable
         Assert.Equal(spec.Process.Capabilities.Bounding, spec.Process.Capabilities.Permitted);
         Assert.Empty(spec.Process.Capabilities.Inheritable);
         Assert.Empty(spec.Process.Capabilities.Ambient);
-        Assert.True(spec.Process.NoNewPrivileges);
+        Assert.False(spec.Process.NoNewPrivileges);
         Assert.Contains("/proc/kcore", spec.Linux.MaskedPaths!);
         Assert.Contains("/sys/devices/virtual/powercap", spec.Linux.MaskedPaths!);
         Assert.Contains("/proc/sysrq-trigger", spec.Linux.ReadonlyPaths!);
