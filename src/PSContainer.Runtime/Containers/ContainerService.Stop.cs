@@ -132,9 +132,16 @@ public sealed partial class ContainerService
 
     private static void ThawIfPaused(Container current)
     {
-        if (current.Status == ContainerStatus.Paused)
+        try
         {
-            CgroupState.ReadFrom(current.Directory)?.ToCgroup().Thaw();
+            if (current.Status == ContainerStatus.Paused)
+            {
+                CgroupState.ReadFrom(current.Directory)?.ToCgroup().Thaw();
+            }
+        }
+        catch (LinuxException e) when (e.Errno == Errno.ENOENT)
+        {
+            // The signal was enough (a fatal one reaches frozen tasks on newer kernels): its monitor removed the cgroup.
         }
     }
 
