@@ -34,7 +34,7 @@ function Measure-PullFigure {
             }
             skopeo = @{
                 Setup = { & $fresh 'skopeo' }
-                Run   = { Invoke-Checked skopeo copy --quiet --src-tls-verify=false "docker://$($Images.Large)" "oci:$($pullState['skopeo'])/layout:latest" | Out-Null }
+                Run   = { Invoke-Peer skopeo copy --quiet --src-tls-verify=false "docker://$($Images.Large)" "oci:$($pullState['skopeo'])/layout:latest" | Out-Null }
             }
             floor = @{
                 Setup = { & $fresh 'floor' }

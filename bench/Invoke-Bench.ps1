@@ -51,9 +51,19 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 '@
 $PodmanUlimits = '--ulimit', 'nproc=4096:4096', '--ulimit', 'nofile=16384:16384'
+# New-TestStore points REGISTRY_AUTH_FILE at a file it does not create (our store's), and podman and skopeo
+# refuse to start when that variable names a missing file. The peers get an empty auth file of their own.
+$PeerAuthFile = Join-Path $Temp 'peer-auth.json'
+Set-Content -LiteralPath $PeerAuthFile -Value '{"auths":{}}'
+function Invoke-Peer {
+    $saved = $env:REGISTRY_AUTH_FILE
+    $env:REGISTRY_AUTH_FILE = $PeerAuthFile
+    try { Invoke-Checked @args }
+    finally { $env:REGISTRY_AUTH_FILE = $saved }
+}
 function Invoke-Podman {
     param([string]$Root)
-    Invoke-Checked podman --root (Join-Path $Root 'root') --runroot (Join-Path $Root 'run') --storage-driver overlay @args
+    Invoke-Peer podman --root (Join-Path $Root 'root') --runroot (Join-Path $Root 'run') --storage-driver overlay @args
 }
 function New-PodmanRoot { New-TestTempDirectory 'psc-bench-podman' }
 function Remove-PodmanRoot([string]$Root) {
@@ -105,7 +115,7 @@ function New-PythonLayout([string]$Name, [string[]]$Arguments) {
 }
 
 function Publish-Layout([string]$Layout, [string]$Repository) {
-    Invoke-Checked skopeo copy --quiet --dest-tls-verify=false "oci:$Layout" "docker://$($Registry.HostPort)/${Repository}:latest" | Out-Null
+    Invoke-Peer skopeo copy --quiet --dest-tls-verify=false "oci:$Layout" "docker://$($Registry.HostPort)/${Repository}:latest" | Out-Null
     "$($Registry.HostPort)/${Repository}:latest"
 }
 #endregion
