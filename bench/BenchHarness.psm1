@@ -60,23 +60,36 @@ function Get-BenchStatistic {
 
 function Format-Duration {
     param([double]$Seconds)
-    if ([double]::IsNaN($Seconds)) { return 'n/a' }
     if ($Seconds -ge 10) { return '{0:0.0} s' -f $Seconds }
     if ($Seconds -ge 1) { return '{0:0.00} s' -f $Seconds }
-    '{0:0.0} ms' -f ($Seconds * 1000)
+    if ($Seconds -ge 0.001) { return '{0:0.0} ms' -f ($Seconds * 1000) }
+    '{0:0} µs' -f ($Seconds * 1000000)
 }
 
-# "1.23 s (1.10–1.40)": the median and the spread of the rounds.
+# A statistic that holds no sample means a contender or a name was lost on the way: that is a bug in the
+# figure, and it must fail the figure rather than print "n/a" in the table.
+function Assert-Statistic {
+    param($Statistic, [string]$What)
+    if (-not $Statistic -or [double]::IsNaN($Statistic.Median)) { throw "no measurement for $What" }
+}
+
+# "1.23 s (1.10 s–1.40 s, n=5)": the median and the spread of the rounds.
 function Format-Statistic {
     param($Statistic)
-    if (-not $Statistic -or [double]::IsNaN($Statistic.Median)) { return 'n/a' }
+    Assert-Statistic $Statistic 'a table cell'
     '{0} ({1}–{2}, n={3})' -f (Format-Duration $Statistic.Median), (Format-Duration $Statistic.Min), (Format-Duration $Statistic.Max), $Statistic.Seconds.Count
 }
 
+# The ratio of the medians: two decimals from 1 up, three significant digits below, so that a figure far
+# below 1 still shows (0.00362x, not 0.00x).
 function Format-Ratio {
     param($Ours, $Peer)
-    if (-not $Ours -or -not $Peer -or [double]::IsNaN($Ours.Median) -or [double]::IsNaN($Peer.Median) -or $Peer.Median -le 0) { return 'n/a' }
-    '{0:0.00}x' -f ($Ours.Median / $Peer.Median)
+    Assert-Statistic $Ours 'the numerator of a ratio'
+    Assert-Statistic $Peer 'the denominator of a ratio'
+    if ($Peer.Median -le 0 -or $Ours.Median -le 0) { throw "a median of $($Ours.Median) against $($Peer.Median): no ratio" }
+    $ratio = $Ours.Median / $Peer.Median
+    $decimals = [Math]::Max(2, 2 - [int][Math]::Floor([Math]::Log10($ratio)))
+    $ratio.ToString('F' + $decimals, [Globalization.CultureInfo]::InvariantCulture) + 'x'
 }
 
 # Runs a native command, throwing with its output when it fails (a broken peer must not look fast).

@@ -1,13 +1,14 @@
 # The figures of bench/Invoke-Bench.ps1, one function each, dot-sourced into it (they use its $Images,
-# $Rounds, $Temp, Invoke-Podman and Add-Result). A figure that cannot be measured says why in its row
-# instead of stopping the others.
+# $Rounds, $Temp, $Cache, Invoke-Podman, Invoke-Peer, Add-Result and $Failures). A figure that cannot be
+# measured says why in its row instead of stopping the others, and the run then fails (see Invoke-Bench.ps1).
 
 function Invoke-Figure([string]$Figure, [scriptblock]$Body) {
     Write-Step $Figure
     try { & $Body }
     catch {
         Write-Warning "$Figure failed: $_"
-        Add-Result $Figure "n/a ($($_.Exception.Message -replace '\|', '/' -replace '\s+', ' '))" '' 'n/a'
+        $Failures.Add("${Figure}: $_")
+        Add-Result $Figure "failed: $($_.Exception.Message -replace '\|', '/' -replace '\s+', ' ')" '' 'n/a'
     }
 }
 

@@ -35,6 +35,8 @@ $Cache = Join-Path $PSScriptRoot 'work'
 $null = New-Item -ItemType Directory -Force -Path $Cache
 $Temp = New-TestTempDirectory 'psc-bench'
 $Results = [System.Collections.Generic.List[object]]::new()
+# Figures that could not be measured: their rows say why, and the run fails after writing the table.
+$Failures = [System.Collections.Generic.List[string]]::new()
 
 function Add-Result([string]$Figure, [string]$Ours, [string]$Peers, [string]$Ratio) {
     $Results.Add([pscustomobject]@{ Figure = $Figure; PSContainer = $Ours; Peers = $Peers; Ratio = $Ratio })
@@ -170,4 +172,7 @@ Write-Host ''
 $lines | ForEach-Object { Write-Host $_ }
 Write-Host ''
 Write-Host "Written to $ResultFile"
+if ($Failures.Count) {
+    throw "$($Failures.Count) figure(s) could not be measured:`n$($Failures -join "`n")"
+}
 #endregion
