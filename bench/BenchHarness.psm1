@@ -11,8 +11,10 @@ function Measure-Alternating {
     .SYNOPSIS
     Times each contender -Rounds times, alternating their order every round.
     .PARAMETER Contender
-    An ordered dictionary: name -> @{ Setup = {…}; Run = {…} }. Setup (optional) runs before each timed
-    Run and is not timed (a fresh store, an empty cache). Run is timed with a Stopwatch.
+    An ordered dictionary: name -> @{ Setup = {…}; Run = {…}; Verify = {…} }. Setup (optional) runs before
+    each timed Run and is not timed (a fresh store, an empty cache). Run is timed with a Stopwatch. Verify
+    (optional) runs after each Run, untimed, with Run's output as its argument, and throws if the run did not
+    do its work: a contender that silently did nothing would look fast.
     .OUTPUTS
     One object per contender: Name, Seconds (all rounds), Median, Min, Max.
     #>
@@ -33,8 +35,9 @@ function Measure-Alternating {
             $entry = $Contender[$name]
             if ($entry.ContainsKey('Setup') -and $entry.Setup) { $null = & $entry.Setup }
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $null = & $entry.Run
+            $output = & $entry.Run
             $watch.Stop()
+            if ($entry.ContainsKey('Verify') -and $entry.Verify) { $null = & $entry.Verify $output }
             if ($round -ge 0) { $times[$name].Add($watch.Elapsed.TotalSeconds) }
         }
     }
@@ -43,6 +46,8 @@ function Measure-Alternating {
     }
 }
 
+# The median and spread of a contender's samples: seconds from Measure-Alternating, or any other quantity
+# (bytes for the memory figure). Seconds is the samples, sorted, whatever their unit.
 function Get-BenchStatistic {
     param([string]$Name, [double[]]$Seconds)
     $sorted = @($Seconds | Sort-Object)

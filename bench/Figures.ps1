@@ -86,8 +86,8 @@ function Measure-UnpackFigure {
         $fresh = { param($key) if ($state[$key]) { Remove-Item -LiteralPath $state[$key] -Recurse -Force }; $state[$key] = New-TestTempDirectory "psc-bench-unpack-$key" }
         $stats = Measure-Alternating -Rounds $Rounds.Unpack -Contender ([ordered]@{
             PSContainer = @{
-                Setup = { & $fresh 'ours' }
-                Run   = {
+                Setup  = { & $fresh 'ours' }
+                Run    = {
                     $stream = [System.IO.File]::OpenRead($blob)
                     try {
                         $unpacker = [PSContainer.Runtime.Layers.LayerUnpacker]::new($null)
@@ -95,15 +95,25 @@ function Measure-UnpackFigure {
                     }
                     finally { $stream.Dispose() }
                 }
+                Verify = { Assert-Unpacked $state['ours'] }
             }
             umoci = @{
-                Setup = { & $fresh 'umoci' }
-                Run   = { Invoke-Checked umoci unpack --image "${layout}:latest" (Join-Path $state['umoci'] 'bundle') | Out-Null }
+                Setup  = { & $fresh 'umoci' }
+                Run    = { Invoke-Checked umoci unpack --image "${layout}:latest" (Join-Path $state['umoci'] 'bundle') | Out-Null }
+                Verify = { Assert-Unpacked (Join-Path $state['umoci'] 'bundle/rootfs') }
             }
         })
         foreach ($key in $state.Keys) { Remove-Item -LiteralPath $state[$key] -Recurse -Force -ErrorAction SilentlyContinue }
         $s = @{}; $stats | ForEach-Object { $s[$_.Name] = $_ }
         Add-Result 'unpack of one large layer (20,000 files + 64 MiB), engine call' (Format-Statistic $s.PSContainer) "umoci unpack: $(Format-Statistic $s.umoci)" "$(Format-Ratio $s.PSContainer $s.umoci) of umoci"
+    }
+}
+
+# The big layer's last file and its size: both unpackers must have written all of it.
+function Assert-Unpacked([string]$Rootfs) {
+    $big = Get-Item -LiteralPath (Join-Path $Rootfs 'data/big.bin') -ErrorAction SilentlyContinue
+    if (-not $big -or $big.Length -ne 64MB -or -not (Test-Path -LiteralPath (Join-Path $Rootfs 'data/039/file19999.txt'))) {
+        throw "the layer was not fully unpacked into $Rootfs"
     }
 }
 
@@ -126,10 +136,18 @@ function Measure-RunFigure {
             $removeSelf = Test-Parameter Start-Container Remove
             $script:runCount = 0
             $stats = Measure-Alternating -Rounds $Rounds.Run -Warmup 2 -Contender ([ordered]@{
-                PSContainer = @{ Run = {
-                    if ($removeSelf) { $null = Start-Container $Images.Busybox -Remove true }
-                    else { $null = Start-Container $Images.Busybox true }
-                } }
+                PSContainer = @{
+                    # Start-Container puts the container's exit code in $LASTEXITCODE; a stale 0 must not pass.
+                    Setup  = { $global:LASTEXITCODE = -1 }
+                    Run    = {
+                        if ($removeSelf) { $null = Start-Container $Images.Busybox -Remove true }
+                        else { $null = Start-Container $Images.Busybox true }
+                    }
+                    Verify = {
+                        if ($global:LASTEXITCODE -ne 0) { throw "Start-Container true: exit code $global:LASTEXITCODE" }
+                        if ($removeSelf -and ($left = @(Get-Container -All).Count)) { throw "Start-Container -Remove: $left container(s) left" }
+                    }
+                }
                 'podman run --rm' = @{ Run = { Invoke-Podman $podmanRoot run --rm --network none @PodmanUlimits $Images.Busybox true | Out-Null } }
                 'runc run' = @{ Run = { $script:runCount++; Invoke-Checked runc run --bundle $bundle "psc-bench-$PID-$runCount" | Out-Null } }
                 'floor (unshare + chroot)' = @{ Run = { Invoke-Checked unshare --mount --uts --ipc --net --pid --fork chroot $rootfs /bin/true | Out-Null } }
@@ -179,6 +197,9 @@ function Measure-AssemblyFigure {
     }
 }
 
+# Starts 20 containers one after another from one session, as `1..20 | % { Start-Container -Detach }` and
+# `podman run -d` in a loop would, then removes them all; every container must be running before the removal
+# and gone after it.
 function Measure-DetachedFigure {
     Invoke-Figure '20 detached containers started at once, then removed' {
         if (-not (Test-Parameter Start-Container Detach) -or -not (Get-Command Remove-Container -ErrorAction SilentlyContinue)) {
@@ -190,17 +211,37 @@ function Measure-DetachedFigure {
             $null = Invoke-ContainerImagePull $Images.Busybox -Quiet
             Invoke-Podman $podmanRoot pull --tls-verify=false -q $Images.Busybox | Out-Null
             $stats = Measure-Alternating -Rounds $Rounds.Detached -Contender ([ordered]@{
-                PSContainer = @{ Run = {
-                    1..20 | ForEach-Object { $null = Start-Container $Images.Busybox -Detach sleep 60 }
-                    Get-Container -All | Remove-Container -Force
-                } }
-                podman = @{ Run = {
-                    1..20 | ForEach-Object { Invoke-Podman $podmanRoot run -d --network none @PodmanUlimits $Images.Busybox sleep 60 | Out-Null }
-                    Invoke-Podman $podmanRoot rm -f -t 0 -a | Out-Null
-                } }
+                PSContainer = @{
+                    Run    = {
+                        1..20 | ForEach-Object { $null = Start-Container $Images.Busybox -Detach sleep 60 }
+                        $running = @(Get-Container -All)
+                        $running | Remove-Container -Force
+                        $running
+                    }
+                    Verify = {
+                        param($running)
+                        $up = @($running | Where-Object Status -eq 'Running').Count
+                        if ($up -ne 20) { throw "PSContainer: $up of 20 containers were running before the removal" }
+                        $left = @(Get-Container -All).Count
+                        if ($left) { throw "PSContainer: $left containers left after Remove-Container -Force" }
+                    }
+                }
+                podman      = @{
+                    Run    = {
+                        1..20 | ForEach-Object { Invoke-Podman $podmanRoot run -d --network none @PodmanUlimits $Images.Busybox sleep 60 | Out-Null }
+                        # rm -a prints the id of each container it removed.
+                        Invoke-Podman $podmanRoot rm -f -t 0 -a
+                    }
+                    Verify = {
+                        param($removed)
+                        if (@($removed).Count -ne 20) { throw "podman: removed $(@($removed).Count) containers, not 20" }
+                        $left = @(Invoke-Podman $podmanRoot ps -a -q).Count
+                        if ($left) { throw "podman: $left containers left after rm -a" }
+                    }
+                }
             })
             $s = @{}; $stats | ForEach-Object { $s[$_.Name] = $_ }
-            Add-Result '20 detached containers started at once, then removed' (Format-Statistic $s.PSContainer) "podman: $(Format-Statistic $s.podman)" "$(Format-Ratio $s.PSContainer $s.podman) of podman"
+            Add-Result '20 detached containers started at once, then removed' (Format-Statistic $s.PSContainer) "podman run -d, rm -f -a: $(Format-Statistic $s.podman)" "$(Format-Ratio $s.PSContainer $s.podman) of podman"
         }
         finally {
             Remove-TestStore $store
