@@ -24,26 +24,30 @@ function Measure-PullFigure {
     Invoke-Figure 'cold pull + unpack of the large image' {
         $script:pullState = @{}
         $fresh = { param($key) if ($pullState[$key]) { Remove-PodmanRoot $pullState[$key] }; $pullState[$key] = New-TestTempDirectory "psc-bench-$key" }
-        $stats = Measure-Alternating -Rounds $Rounds.Pull -Contender ([ordered]@{
-            PSContainer = @{
-                Setup = { if ($pullState['store']) { Remove-TestStore $pullState['store'] }; $pullState['store'] = Use-Store }
-                Run   = { $null = Invoke-ContainerImagePull $Images.Large -Quiet }
-            }
-            podman = @{
-                Setup = { & $fresh 'podman' }
-                Run   = { Invoke-Podman $pullState['podman'] pull --tls-verify=false -q $Images.Large | Out-Null }
-            }
-            skopeo = @{
-                Setup = { & $fresh 'skopeo' }
-                Run   = { Invoke-Peer skopeo copy --quiet --src-tls-verify=false "docker://$($Images.Large)" "oci:$($pullState['skopeo'])/layout:latest" | Out-Null }
-            }
-            floor = @{
-                Setup = { & $fresh 'floor' }
-                Run   = { Invoke-FloorPull $Images.Large $pullState['floor'] }
-            }
-        })
-        if ($pullState['store']) { Remove-TestStore $pullState['store'] }
-        foreach ($key in 'podman', 'skopeo', 'floor') { if ($pullState[$key]) { Remove-PodmanRoot $pullState[$key] } }
+        try {
+            $stats = Measure-Alternating -Rounds $Rounds.Pull -Contender ([ordered]@{
+                PSContainer = @{
+                    Setup = { if ($pullState['store']) { Remove-TestStore $pullState['store'] }; $pullState['store'] = Use-Store }
+                    Run   = { $null = Invoke-ContainerImagePull $Images.Large -Quiet }
+                }
+                podman = @{
+                    Setup = { & $fresh 'podman' }
+                    Run   = { Invoke-Podman $pullState['podman'] pull --tls-verify=false -q $Images.Large | Out-Null }
+                }
+                skopeo = @{
+                    Setup = { & $fresh 'skopeo' }
+                    Run   = { Invoke-Peer skopeo copy --quiet --src-tls-verify=false "docker://$($Images.Large)" "oci:$($pullState['skopeo'])/layout:latest" | Out-Null }
+                }
+                floor = @{
+                    Setup = { & $fresh 'floor' }
+                    Run   = { Invoke-FloorPull $Images.Large $pullState['floor'] }
+                }
+            })
+        }
+        finally {
+            if ($pullState['store']) { Remove-TestStore $pullState['store'] }
+            foreach ($key in 'podman', 'skopeo', 'floor') { if ($pullState[$key]) { Remove-PodmanRoot $pullState[$key] } }
+        }
         $s = @{}; $stats | ForEach-Object { $s[$_.Name] = $_ }
         Add-Result 'cold pull + unpack of the large image' (Format-Statistic $s.PSContainer) `
             ("podman pull: $(Format-Statistic $s.podman); skopeo copy to an OCI dir: $(Format-Statistic $s.skopeo); floor (curl + umoci unpack): $(Format-Statistic $s.floor)") `
@@ -84,26 +88,30 @@ function Measure-UnpackFigure {
         $diffId = [PSContainer.Runtime.Reference.Digest]::Parse($config.rootfs.diff_ids[0])
         $state = @{}
         $fresh = { param($key) if ($state[$key]) { Remove-Item -LiteralPath $state[$key] -Recurse -Force }; $state[$key] = New-TestTempDirectory "psc-bench-unpack-$key" }
-        $stats = Measure-Alternating -Rounds $Rounds.Unpack -Contender ([ordered]@{
-            PSContainer = @{
-                Setup  = { & $fresh 'ours' }
-                Run    = {
-                    $stream = [System.IO.File]::OpenRead($blob)
-                    try {
-                        $unpacker = [PSContainer.Runtime.Layers.LayerUnpacker]::new($null)
-                        $null = $unpacker.Unpack($stream, [PSContainer.Runtime.Spec.LayerCompression]::Gzip, $state['ours'], $diffId, 'bench', [System.Threading.CancellationToken]::None)
+        try {
+            $stats = Measure-Alternating -Rounds $Rounds.Unpack -Contender ([ordered]@{
+                PSContainer = @{
+                    Setup  = { & $fresh 'ours' }
+                    Run    = {
+                        $stream = [System.IO.File]::OpenRead($blob)
+                        try {
+                            $unpacker = [PSContainer.Runtime.Layers.LayerUnpacker]::new($null)
+                            $null = $unpacker.Unpack($stream, [PSContainer.Runtime.Spec.LayerCompression]::Gzip, $state['ours'], $diffId, 'bench', [System.Threading.CancellationToken]::None)
+                        }
+                        finally { $stream.Dispose() }
                     }
-                    finally { $stream.Dispose() }
+                    Verify = { Assert-Unpacked $state['ours'] }
                 }
-                Verify = { Assert-Unpacked $state['ours'] }
-            }
-            umoci = @{
-                Setup  = { & $fresh 'umoci' }
-                Run    = { Invoke-Checked umoci unpack --image "${layout}:latest" (Join-Path $state['umoci'] 'bundle') | Out-Null }
-                Verify = { Assert-Unpacked (Join-Path $state['umoci'] 'bundle/rootfs') }
-            }
-        })
-        foreach ($key in $state.Keys) { Remove-Item -LiteralPath $state[$key] -Recurse -Force -ErrorAction SilentlyContinue }
+                umoci = @{
+                    Setup  = { & $fresh 'umoci' }
+                    Run    = { Invoke-Checked umoci unpack --image "${layout}:latest" (Join-Path $state['umoci'] 'bundle') | Out-Null }
+                    Verify = { Assert-Unpacked (Join-Path $state['umoci'] 'bundle/rootfs') }
+                }
+            })
+        }
+        finally {
+            foreach ($key in $state.Keys) { Remove-Item -LiteralPath $state[$key] -Recurse -Force -ErrorAction SilentlyContinue }
+        }
         $s = @{}; $stats | ForEach-Object { $s[$_.Name] = $_ }
         Add-Result 'unpack of one large layer (20,000 files + 64 MiB), engine call' (Format-Statistic $s.PSContainer) "umoci unpack: $(Format-Statistic $s.umoci)" "$(Format-Ratio $s.PSContainer $s.umoci) of umoci"
     }
@@ -224,6 +232,8 @@ function Measure-DetachedFigure {
                         if ($up -ne 20) { throw "PSContainer: $up of 20 containers were running before the removal" }
                         $left = @(Get-Container -All).Count
                         if ($left) { throw "PSContainer: $left containers left after Remove-Container -Force" }
+                        # Untimed: the next round must not share the machine with this one's last exits.
+                        if (Wait-ProcessUnder $env:PSCONTAINER_ROOT) { throw 'PSContainer: psc-shims still running 10 s after the removal' }
                     }
                 }
                 podman      = @{
@@ -237,6 +247,8 @@ function Measure-DetachedFigure {
                         if (@($removed).Count -ne 20) { throw "podman: removed $(@($removed).Count) containers, not 20" }
                         $left = @(Invoke-Podman $podmanRoot ps -a -q).Count
                         if ($left) { throw "podman: $left containers left after rm -a" }
+                        # Untimed: conmon and its `podman container cleanup` outlive `podman rm`.
+                        if (Wait-ProcessUnder $podmanRoot) { throw 'podman: conmon or its cleanup still running 10 s after rm -a' }
                     }
                 }
             })

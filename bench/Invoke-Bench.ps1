@@ -68,11 +68,38 @@ function Invoke-Podman {
     Invoke-Peer podman --root (Join-Path $Root 'root') --runroot (Join-Path $Root 'run') --storage-driver overlay @args
 }
 function New-PodmanRoot { New-TestTempDirectory 'psc-bench-podman' }
+# The processes whose command line names a path under $Path: for a podman root, conmon and the
+# `podman container cleanup` that conmon starts when a container exits; for our store, the psc-shims.
+function Get-ProcessUnder([string]$Path) {
+    $prefix = [regex]::Escape($Path.TrimEnd('/') + '/')
+    foreach ($entry in Get-ChildItem -LiteralPath /proc -Directory -ErrorAction SilentlyContinue) {
+        if ($entry.Name -notmatch '^\d+$') { continue }
+        $cmdline = try { [IO.File]::ReadAllText("/proc/$($entry.Name)/cmdline") } catch { '' }
+        if ($cmdline.Split([char]0) -match $prefix) { [int]$entry.Name }
+    }
+}
+# Waits until no process names a path under $Path; returns those still there after $Seconds.
+function Wait-ProcessUnder([string]$Path, [double]$Seconds = 10) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while (($left = @(Get-ProcessUnder $Path)) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+    $left
+}
 function Remove-PodmanRoot([string]$Root) {
-    # podman leaves overlay mounts behind in its root; unmount before deleting.
+    # `podman rm` returns while conmon's cleanup processes still run, and one of them mounts the overlay
+    # driver's home again after we unmounted it: wait for them (killing stragglers), then unmount, then delete.
+    # A figure that failed half-way may have left containers running: podman removes them first, since killing
+    # their conmon would leave the containers' processes behind.
+    if (Test-Path -LiteralPath (Join-Path $Root 'root/libpod')) {
+        try { Invoke-Podman $Root rm -f -t 0 -a | Out-Null } catch { Write-Warning "podman rm -a in ${Root}: $_" }
+    }
+    $left = @(Wait-ProcessUnder $Root)
+    foreach ($id in $left) { & kill -9 $id 2>$null }
+    if ($left) { $null = Wait-ProcessUnder $Root }
+    # podman leaves overlay mounts behind in its root (its home is bind-mounted onto itself); unmount before deleting.
     Get-Content /proc/self/mountinfo | ForEach-Object { ($_ -split ' ')[4] } | Where-Object { $_ -like "$Root/*" } |
         Sort-Object -Descending | ForEach-Object { & umount -l $_ 2>$null }
     Remove-Item -LiteralPath $Root -Recurse -Force -ErrorAction SilentlyContinue
+    if (Test-Path -LiteralPath $Root) { Write-Warning "podman's root $Root could not be removed" }
 }
 #endregion
 
