@@ -152,6 +152,11 @@ function Publish-Layout([string]$Layout, [string]$Repository) {
 $Registry = $null
 try {
     Write-Step 'Registry and images'
+    # The containers.conf above must be the one podman reads: crun would fail here.
+    $probeRoot = New-PodmanRoot
+    try { $PodmanRuntime = (Invoke-Podman $probeRoot info --format '{{.Host.OCIRuntime.Name}}' | Select-Object -Last 1).Trim() }
+    finally { Remove-PodmanRoot $probeRoot }
+    if ($PodmanRuntime -ne 'runc') { throw "podman uses $PodmanRuntime, not runc, despite CONTAINERS_CONF=$env:CONTAINERS_CONF" }
     $Registry = Start-TestRegistry
     $large = Get-LargeRootfs
     $images = @{
@@ -176,7 +181,8 @@ $versions = [ordered]@{
     PSContainer = (Get-Module PSContainer).Version.ToString()
     pwsh        = $PSVersionTable.PSVersion.ToString()
     dotnet      = (& dotnet --version)
-    podman      = ((& podman --version) -replace '^podman version ', '')
+    podman      = ((& podman --version) -replace '^podman version ', '') + " (on $PodmanRuntime)"
+    conmon      = ((& conmon --version | Select-Object -First 1) -replace '^conmon version ', '')
     runc        = ((& runc --version | Select-Object -First 1) -replace '^runc version ', '')
     skopeo      = ((& skopeo --version) -replace '^skopeo version ', '')
     umoci       = ((& umoci --version) -replace '^umoci version ', '')
