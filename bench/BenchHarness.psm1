@@ -71,6 +71,11 @@ function Format-Duration {
     '{0:0} µs' -f ($Seconds * 1000000)
 }
 
+function Format-Size {
+    param([double]$Bytes)
+    '{0:0.0} MiB' -f ($Bytes / 1MB)
+}
+
 # A statistic that holds no sample means a contender or a name was lost on the way: that is a bug in the
 # figure, and it must fail the figure rather than print "n/a" in the table.
 function Assert-Statistic {
@@ -78,11 +83,12 @@ function Assert-Statistic {
     if (-not $Statistic -or [double]::IsNaN($Statistic.Median)) { throw "no measurement for $What" }
 }
 
-# "1.23 s (1.10 s–1.40 s, n=5)": the median and the spread of the rounds.
+# "1.23 s (1.10 s–1.40 s, n=5)": the median and the spread of the rounds. -Unit Bytes for sizes.
 function Format-Statistic {
-    param($Statistic)
+    param($Statistic, [ValidateSet('Seconds', 'Bytes')][string]$Unit = 'Seconds')
     Assert-Statistic $Statistic 'a table cell'
-    '{0} ({1}–{2}, n={3})' -f (Format-Duration $Statistic.Median), (Format-Duration $Statistic.Min), (Format-Duration $Statistic.Max), $Statistic.Seconds.Count
+    $format = if ($Unit -eq 'Bytes') { 'Format-Size' } else { 'Format-Duration' }
+    '{0} ({1}–{2}, n={3})' -f (& $format $Statistic.Median), (& $format $Statistic.Min), (& $format $Statistic.Max), $Statistic.Seconds.Count
 }
 
 # The ratio of the medians: two decimals from 1 up, three significant digits below, so that a figure far
@@ -113,4 +119,4 @@ function Get-ProcessRss {
     [long](($line -split '\s+')[1]) * 1KB
 }
 
-Export-ModuleMember -Function Measure-Alternating, Get-BenchStatistic, Format-Duration, Format-Statistic, Format-Ratio, Invoke-Checked, Get-ProcessRss
+Export-ModuleMember -Function Measure-Alternating, Get-BenchStatistic, Format-Duration, Format-Size, Format-Statistic, Format-Ratio, Invoke-Checked, Get-ProcessRss

@@ -262,6 +262,9 @@ function Measure-DetachedFigure {
     }
 }
 
+# What a detached container costs outside itself once podman or pwsh has returned: our psc-shim (stage 1, the
+# container's monitor) against podman's conmon. Several containers of each run side by side, started in
+# alternating order; each monitor's VmRSS is one sample.
 function Measure-MonitorMemoryFigure {
     Invoke-Figure 'memory a running detached container costs outside itself (monitor RSS)' {
         if (-not (Test-Parameter Start-Container Detach)) { throw 'Start-Container -Detach is not built yet' }
@@ -269,16 +272,37 @@ function Measure-MonitorMemoryFigure {
         $podmanRoot = New-PodmanRoot
         try {
             $null = Invoke-ContainerImagePull $Images.Busybox -Quiet
-            $container = Start-Container $Images.Busybox -Detach sleep 60
-            Start-Sleep -Milliseconds 500
-            $shim = Get-Content -Raw -LiteralPath (Join-Path $container.Directory 'shim.json') | ConvertFrom-Json
-            $ours = Get-ProcessRss $shim.shimPid
             Invoke-Podman $podmanRoot pull --tls-verify=false -q $Images.Busybox | Out-Null
-            $id = (Invoke-Podman $podmanRoot run -d --network none @PodmanUlimits $Images.Busybox sleep 60 | Select-Object -Last 1).Trim()
-            Start-Sleep -Milliseconds 500
-            $conmonPid = [int](Invoke-Podman $podmanRoot inspect -f '{{.State.ConmonPid}}' $id | Select-Object -Last 1)
-            $conmon = Get-ProcessRss $conmonPid
-            Add-Result 'monitor RSS of a running detached container' ('{0:0.0} MiB (psc-shim stage 1)' -f ($ours / 1MB)) ('{0:0.0} MiB (conmon)' -f ($conmon / 1MB)) ('{0:0.00}x of conmon' -f ($ours / $conmon))
+            $start = [ordered]@{
+                PSContainer = {
+                    $container = Start-Container $Images.Busybox -Detach sleep 120
+                    if (-not $container.MonitorPid) { throw "PSContainer: no monitor pid for running container $($container.Name)" }
+                    $container.MonitorPid
+                }
+                conmon      = {
+                    $id = (Invoke-Podman $podmanRoot run -d --network none @PodmanUlimits $Images.Busybox sleep 120 | Select-Object -Last 1).Trim()
+                    [int](Invoke-Podman $podmanRoot inspect -f '{{.State.ConmonPid}}' $id | Select-Object -Last 1)
+                }
+            }
+            $pids = @{ PSContainer = [System.Collections.Generic.List[int]]::new(); conmon = [System.Collections.Generic.List[int]]::new() }
+            for ($i = 0; $i -lt $Rounds.Monitor; $i++) {
+                $order = if ($i % 2) { 'conmon', 'PSContainer' } else { 'PSContainer', 'conmon' }
+                foreach ($name in $order) { $pids[$name].Add((& $start[$name])) }
+            }
+            # Let the monitors finish their start-up work before reading their resident set.
+            Start-Sleep -Seconds 1
+            $stats = @{}
+            foreach ($name in $pids.Keys) {
+                $bytes = foreach ($id in $pids[$name]) {
+                    $rss = Get-ProcessRss $id
+                    if (-not $rss) { throw "${name}: monitor process $id is gone" }
+                    $rss
+                }
+                $stats[$name] = Get-BenchStatistic -Name $name -Seconds $bytes
+            }
+            $running = @(Get-Container | Where-Object Status -eq 'Running').Count
+            if ($running -ne $Rounds.Monitor) { throw "PSContainer: $running of $($Rounds.Monitor) containers still running when measured" }
+            Add-Result 'monitor RSS of a running detached container' "psc-shim: $(Format-Statistic $stats.PSContainer -Unit Bytes)" "conmon: $(Format-Statistic $stats.conmon -Unit Bytes)" "$(Format-Ratio $stats.PSContainer $stats.conmon) of conmon"
             Get-Container -All | Remove-Container -Force
             Invoke-Podman $podmanRoot rm -f -t 0 -a | Out-Null
         }

@@ -25,8 +25,9 @@ Import-Module (Join-Path $RepoRoot 'tests/Pester/TestHarness.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot 'BenchHarness.psm1') -Force
 Import-Module (Join-Path $RepoRoot 'PSContainer.psd1') -Force
 
-$Rounds = if ($Quick) { @{ Pull = 2; Unpack = 2; Run = 15; Assembly = 15; Detached = 2; Images = 5 } }
-          else { @{ Pull = 3; Unpack = 3; Run = 50; Assembly = 50; Detached = 3; Images = 10 } }
+# Monitor is the number of containers of each kind whose monitor is measured.
+$Rounds = if ($Quick) { @{ Pull = 2; Unpack = 2; Run = 15; Assembly = 15; Detached = 2; Monitor = 5; Images = 5 } }
+          else { @{ Pull = 3; Unpack = 3; Run = 50; Assembly = 50; Detached = 3; Monitor = 10; Images = 10 } }
 
 function Write-Step([string]$Message) { Write-Host "==> $Message" }
 
@@ -193,7 +194,7 @@ $lines = @(
     ''
     "Run on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$((Get-Date).ToString('zzz')) on $(hostname): $([Environment]::ProcessorCount) cores, $([Math]::Round((Get-Content /proc/meminfo | Select-Object -First 1).Split(' ', [StringSplitOptions]::RemoveEmptyEntries)[1] / 1MB)) GiB, kernel $(uname -r), cgroups $cgroup."
     "Versions: $(($versions.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')."
-    "Large image: $($large.Kind). Each cell is the median of its rounds with the spread (min–max) and the number of rounds; contenders alternate every round. A ratio below 1 means PSContainer is faster (or smaller)."
+    "Large image: $($large.Kind). Each cell is the median of its rounds with the spread (min–max) and the number of rounds (for the monitor's memory, of containers); contenders alternate every round. A ratio below 1 means PSContainer is faster (or smaller)."
     ''
     '| figure | PSContainer | peer(s) in the same run | ratio |'
     '| --- | --- | --- | --- |'
