@@ -144,6 +144,16 @@ function New-PythonLayout([string]$Name, [string[]]$Arguments) {
     "${layout}:latest"
 }
 
+# A docker archive of $Count distinct small images (make_layout.py many), cached in bench/work.
+function New-ManyImagesArchive([int]$Count) {
+    $archive = Join-Path $Cache "many-$Count.tar"
+    if (-not (Test-Path -LiteralPath $archive)) {
+        Invoke-Checked python3 (Join-Path $PSScriptRoot 'make_layout.py') many "$archive.new" $Count | Out-Null
+        Move-Item -LiteralPath "$archive.new" -Destination $archive
+    }
+    $archive
+}
+
 function Publish-Layout([string]$Layout, [string]$Repository) {
     Invoke-Peer skopeo copy --quiet --dest-tls-verify=false "oci:$Layout" "docker://$($Registry.HostPort)/${Repository}:latest" | Out-Null
     "$($Registry.HostPort)/${Repository}:latest"
