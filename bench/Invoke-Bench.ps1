@@ -20,6 +20,11 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+# pwsh -File passes "Run,Detached" as one string; a misspelt figure must fail before the slow set-up.
+$Figure = @($Figure -split ',' | ForEach-Object Trim | Where-Object { $_ })
+$known = 'Pull', 'Unpack', 'Run', 'Assembly', 'Detached', 'MonitorMemory', 'ImageList'
+$unknown = @($Figure | Where-Object { $_ -notin $known })
+if ($unknown) { throw "Unknown figure(s): $($unknown -join ', '). Figures: $($known -join ', ')" }
 $RepoRoot = Split-Path -Parent $PSScriptRoot
 Import-Module (Join-Path $RepoRoot 'tests/Pester/TestHarness.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot 'BenchHarness.psm1') -Force
