@@ -11,8 +11,10 @@ function Measure-Alternating {
     .SYNOPSIS
     Times each contender -Rounds times, alternating their order every round.
     .PARAMETER Contender
-    An ordered dictionary: name -> @{ Setup = {…}; Run = {…} }. Setup (optional) runs before each timed
-    Run and is not timed (a fresh store, an empty cache). Run is timed with a Stopwatch.
+    An ordered dictionary: name -> @{ Setup = {…}; Run = {…}; Verify = {…} }. Setup (optional) runs before
+    each timed Run and is not timed (a fresh store, an empty cache). Run is timed with a Stopwatch. Verify
+    (optional) runs after each Run, untimed, with Run's output as its argument, and throws if the run did not
+    do its work: a contender that silently did nothing would look fast.
     .OUTPUTS
     One object per contender: Name, Seconds (all rounds), Median, Min, Max.
     #>
@@ -33,8 +35,9 @@ function Measure-Alternating {
             $entry = $Contender[$name]
             if ($entry.ContainsKey('Setup') -and $entry.Setup) { $null = & $entry.Setup }
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $null = & $entry.Run
+            $output = & $entry.Run
             $watch.Stop()
+            if ($entry.ContainsKey('Verify') -and $entry.Verify) { $null = & $entry.Verify $output }
             if ($round -ge 0) { $times[$name].Add($watch.Elapsed.TotalSeconds) }
         }
     }
@@ -43,6 +46,8 @@ function Measure-Alternating {
     }
 }
 
+# The median and spread of a contender's samples: seconds from Measure-Alternating, or any other quantity
+# (bytes for the memory figure). Seconds is the samples, sorted, whatever their unit.
 function Get-BenchStatistic {
     param([string]$Name, [double[]]$Seconds)
     $sorted = @($Seconds | Sort-Object)
@@ -60,23 +65,42 @@ function Get-BenchStatistic {
 
 function Format-Duration {
     param([double]$Seconds)
-    if ([double]::IsNaN($Seconds)) { return 'n/a' }
     if ($Seconds -ge 10) { return '{0:0.0} s' -f $Seconds }
     if ($Seconds -ge 1) { return '{0:0.00} s' -f $Seconds }
-    '{0:0.0} ms' -f ($Seconds * 1000)
+    if ($Seconds -ge 0.001) { return '{0:0.0} ms' -f ($Seconds * 1000) }
+    '{0:0} µs' -f ($Seconds * 1000000)
 }
 
-# "1.23 s (1.10–1.40)": the median and the spread of the rounds.
+function Format-Size {
+    param([double]$Bytes)
+    '{0:0.0} MiB' -f ($Bytes / 1MB)
+}
+
+# A statistic that holds no sample means a contender or a name was lost on the way: that is a bug in the
+# figure, and it must fail the figure rather than print "n/a" in the table.
+function Assert-Statistic {
+    param($Statistic, [string]$What)
+    if (-not $Statistic -or [double]::IsNaN($Statistic.Median)) { throw "no measurement for $What" }
+}
+
+# "1.23 s (1.10 s–1.40 s, n=5)": the median and the spread of the rounds. -Unit Bytes for sizes.
 function Format-Statistic {
-    param($Statistic)
-    if (-not $Statistic -or [double]::IsNaN($Statistic.Median)) { return 'n/a' }
-    '{0} ({1}–{2}, n={3})' -f (Format-Duration $Statistic.Median), (Format-Duration $Statistic.Min), (Format-Duration $Statistic.Max), $Statistic.Seconds.Count
+    param($Statistic, [ValidateSet('Seconds', 'Bytes')][string]$Unit = 'Seconds')
+    Assert-Statistic $Statistic 'a table cell'
+    $format = if ($Unit -eq 'Bytes') { 'Format-Size' } else { 'Format-Duration' }
+    '{0} ({1}–{2}, n={3})' -f (& $format $Statistic.Median), (& $format $Statistic.Min), (& $format $Statistic.Max), $Statistic.Seconds.Count
 }
 
+# The ratio of the medians: two decimals from 1 up, three significant digits below, so that a figure far
+# below 1 still shows (0.00362x, not 0.00x).
 function Format-Ratio {
     param($Ours, $Peer)
-    if (-not $Ours -or -not $Peer -or [double]::IsNaN($Ours.Median) -or [double]::IsNaN($Peer.Median) -or $Peer.Median -le 0) { return 'n/a' }
-    '{0:0.00}x' -f ($Ours.Median / $Peer.Median)
+    Assert-Statistic $Ours 'the numerator of a ratio'
+    Assert-Statistic $Peer 'the denominator of a ratio'
+    if ($Peer.Median -le 0 -or $Ours.Median -le 0) { throw "a median of $($Ours.Median) against $($Peer.Median): no ratio" }
+    $ratio = $Ours.Median / $Peer.Median
+    $decimals = [Math]::Max(2, 2 - [int][Math]::Floor([Math]::Log10($ratio)))
+    $ratio.ToString('F' + $decimals, [Globalization.CultureInfo]::InvariantCulture) + 'x'
 }
 
 # Runs a native command, throwing with its output when it fails (a broken peer must not look fast).
@@ -95,4 +119,4 @@ function Get-ProcessRss {
     [long](($line -split '\s+')[1]) * 1KB
 }
 
-Export-ModuleMember -Function Measure-Alternating, Get-BenchStatistic, Format-Duration, Format-Statistic, Format-Ratio, Invoke-Checked, Get-ProcessRss
+Export-ModuleMember -Function Measure-Alternating, Get-BenchStatistic, Format-Duration, Format-Size, Format-Statistic, Format-Ratio, Invoke-Checked, Get-ProcessRss

@@ -20,13 +20,19 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+# pwsh -File passes "Run,Detached" as one string; a misspelt figure must fail before the slow set-up.
+$Figure = @($Figure -split ',' | ForEach-Object Trim | Where-Object { $_ })
+$known = 'Pull', 'Unpack', 'Run', 'Assembly', 'Detached', 'MonitorMemory', 'ImageList'
+$unknown = @($Figure | Where-Object { $_ -notin $known })
+if ($unknown) { throw "Unknown figure(s): $($unknown -join ', '). Figures: $($known -join ', ')" }
 $RepoRoot = Split-Path -Parent $PSScriptRoot
 Import-Module (Join-Path $RepoRoot 'tests/Pester/TestHarness.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot 'BenchHarness.psm1') -Force
 Import-Module (Join-Path $RepoRoot 'PSContainer.psd1') -Force
 
-$Rounds = if ($Quick) { @{ Pull = 2; Unpack = 2; Run = 15; Assembly = 15; Detached = 2; Images = 5 } }
-          else { @{ Pull = 3; Unpack = 3; Run = 50; Assembly = 50; Detached = 3; Images = 10 } }
+# Monitor is the number of containers of each kind whose monitor is measured.
+$Rounds = if ($Quick) { @{ Pull = 2; Unpack = 2; Run = 15; Assembly = 15; Detached = 2; Monitor = 5; Images = 5 } }
+          else { @{ Pull = 3; Unpack = 3; Run = 50; Assembly = 50; Detached = 3; Monitor = 10; Images = 10 } }
 
 function Write-Step([string]$Message) { Write-Host "==> $Message" }
 
@@ -35,6 +41,8 @@ $Cache = Join-Path $PSScriptRoot 'work'
 $null = New-Item -ItemType Directory -Force -Path $Cache
 $Temp = New-TestTempDirectory 'psc-bench'
 $Results = [System.Collections.Generic.List[object]]::new()
+# Figures that could not be measured: their rows say why, and the run fails after writing the table.
+$Failures = [System.Collections.Generic.List[string]]::new()
 
 function Add-Result([string]$Figure, [string]$Ours, [string]$Peers, [string]$Ratio) {
     $Results.Add([pscustomobject]@{ Figure = $Figure; PSContainer = $Ours; Peers = $Peers; Ratio = $Ratio })
@@ -51,16 +59,53 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 '@
 $PodmanUlimits = '--ulimit', 'nproc=4096:4096', '--ulimit', 'nofile=16384:16384'
+# New-TestStore points REGISTRY_AUTH_FILE at a file it does not create (our store's), and podman and skopeo
+# refuse to start when that variable names a missing file. The peers get an empty auth file of their own.
+$PeerAuthFile = Join-Path $Temp 'peer-auth.json'
+Set-Content -LiteralPath $PeerAuthFile -Value '{"auths":{}}'
+function Invoke-Peer {
+    $saved = $env:REGISTRY_AUTH_FILE
+    $env:REGISTRY_AUTH_FILE = $PeerAuthFile
+    try { Invoke-Checked @args }
+    finally { $env:REGISTRY_AUTH_FILE = $saved }
+}
 function Invoke-Podman {
     param([string]$Root)
-    Invoke-Checked podman --root (Join-Path $Root 'root') --runroot (Join-Path $Root 'run') --storage-driver overlay @args
+    Invoke-Peer podman --root (Join-Path $Root 'root') --runroot (Join-Path $Root 'run') --storage-driver overlay @args
 }
 function New-PodmanRoot { New-TestTempDirectory 'psc-bench-podman' }
+# The processes whose command line names a path under $Path: for a podman root, conmon and the
+# `podman container cleanup` that conmon starts when a container exits; for our store, the psc-shims.
+function Get-ProcessUnder([string]$Path) {
+    $prefix = [regex]::Escape($Path.TrimEnd('/') + '/')
+    foreach ($entry in Get-ChildItem -LiteralPath /proc -Directory -ErrorAction SilentlyContinue) {
+        if ($entry.Name -notmatch '^\d+$') { continue }
+        $cmdline = try { [IO.File]::ReadAllText("/proc/$($entry.Name)/cmdline") } catch { '' }
+        if ($cmdline.Split([char]0) -match $prefix) { [int]$entry.Name }
+    }
+}
+# Waits until no process names a path under $Path; returns those still there after $Seconds.
+function Wait-ProcessUnder([string]$Path, [double]$Seconds = 10) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while (($left = @(Get-ProcessUnder $Path)) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+    $left
+}
 function Remove-PodmanRoot([string]$Root) {
-    # podman leaves overlay mounts behind in its root; unmount before deleting.
+    # `podman rm` returns while conmon's cleanup processes still run, and one of them mounts the overlay
+    # driver's home again after we unmounted it: wait for them (killing stragglers), then unmount, then delete.
+    # A figure that failed half-way may have left containers running: podman removes them first, since killing
+    # their conmon would leave the containers' processes behind.
+    if (Test-Path -LiteralPath (Join-Path $Root 'root/libpod')) {
+        try { Invoke-Podman $Root rm -f -t 0 -a | Out-Null } catch { Write-Warning "podman rm -a in ${Root}: $_" }
+    }
+    $left = @(Wait-ProcessUnder $Root)
+    foreach ($id in $left) { & kill -9 $id 2>$null }
+    if ($left) { $null = Wait-ProcessUnder $Root }
+    # podman leaves overlay mounts behind in its root (its home is bind-mounted onto itself); unmount before deleting.
     Get-Content /proc/self/mountinfo | ForEach-Object { ($_ -split ' ')[4] } | Where-Object { $_ -like "$Root/*" } |
         Sort-Object -Descending | ForEach-Object { & umount -l $_ 2>$null }
     Remove-Item -LiteralPath $Root -Recurse -Force -ErrorAction SilentlyContinue
+    if (Test-Path -LiteralPath $Root) { Write-Warning "podman's root $Root could not be removed" }
 }
 #endregion
 
@@ -104,8 +149,18 @@ function New-PythonLayout([string]$Name, [string[]]$Arguments) {
     "${layout}:latest"
 }
 
+# A docker archive of $Count distinct small images (make_layout.py many), cached in bench/work.
+function New-ManyImagesArchive([int]$Count) {
+    $archive = Join-Path $Cache "many-$Count.tar"
+    if (-not (Test-Path -LiteralPath $archive)) {
+        Invoke-Checked python3 (Join-Path $PSScriptRoot 'make_layout.py') many "$archive.new" $Count | Out-Null
+        Move-Item -LiteralPath "$archive.new" -Destination $archive
+    }
+    $archive
+}
+
 function Publish-Layout([string]$Layout, [string]$Repository) {
-    Invoke-Checked skopeo copy --quiet --dest-tls-verify=false "oci:$Layout" "docker://$($Registry.HostPort)/${Repository}:latest" | Out-Null
+    Invoke-Peer skopeo copy --quiet --dest-tls-verify=false "oci:$Layout" "docker://$($Registry.HostPort)/${Repository}:latest" | Out-Null
     "$($Registry.HostPort)/${Repository}:latest"
 }
 #endregion
@@ -113,6 +168,11 @@ function Publish-Layout([string]$Layout, [string]$Repository) {
 $Registry = $null
 try {
     Write-Step 'Registry and images'
+    # The containers.conf above must be the one podman reads: crun would fail here.
+    $probeRoot = New-PodmanRoot
+    try { $PodmanRuntime = (Invoke-Podman $probeRoot info --format '{{.Host.OCIRuntime.Name}}' | Select-Object -Last 1).Trim() }
+    finally { Remove-PodmanRoot $probeRoot }
+    if ($PodmanRuntime -ne 'runc') { throw "podman uses $PodmanRuntime, not runc, despite CONTAINERS_CONF=$env:CONTAINERS_CONF" }
     $Registry = Start-TestRegistry
     $large = Get-LargeRootfs
     $images = @{
@@ -137,7 +197,8 @@ $versions = [ordered]@{
     PSContainer = (Get-Module PSContainer).Version.ToString()
     pwsh        = $PSVersionTable.PSVersion.ToString()
     dotnet      = (& dotnet --version)
-    podman      = ((& podman --version) -replace '^podman version ', '')
+    podman      = ((& podman --version) -replace '^podman version ', '') + " (on $PodmanRuntime)"
+    conmon      = ((& conmon --version | Select-Object -First 1) -replace '^conmon version ', '')
     runc        = ((& runc --version | Select-Object -First 1) -replace '^runc version ', '')
     skopeo      = ((& skopeo --version) -replace '^skopeo version ', '')
     umoci       = ((& umoci --version) -replace '^umoci version ', '')
@@ -148,7 +209,7 @@ $lines = @(
     ''
     "Run on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$((Get-Date).ToString('zzz')) on $(hostname): $([Environment]::ProcessorCount) cores, $([Math]::Round((Get-Content /proc/meminfo | Select-Object -First 1).Split(' ', [StringSplitOptions]::RemoveEmptyEntries)[1] / 1MB)) GiB, kernel $(uname -r), cgroups $cgroup."
     "Versions: $(($versions.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')."
-    "Large image: $($large.Kind). Each cell is the median of its rounds with the spread (min–max) and the number of rounds; contenders alternate every round. A ratio below 1 means PSContainer is faster (or smaller)."
+    "Large image: $($large.Kind). Each cell is the median of its rounds with the spread (min–max) and the number of rounds (for the monitor's memory, of containers); contenders alternate every round. A ratio below 1 means PSContainer is faster (or smaller)."
     ''
     '| figure | PSContainer | peer(s) in the same run | ratio |'
     '| --- | --- | --- | --- |'
@@ -160,4 +221,7 @@ Write-Host ''
 $lines | ForEach-Object { Write-Host $_ }
 Write-Host ''
 Write-Host "Written to $ResultFile"
+if ($Failures.Count) {
+    throw "$($Failures.Count) figure(s) could not be measured:`n$($Failures -join "`n")"
+}
 #endregion

@@ -5,6 +5,8 @@ The images are made independently of PSContainer's code, as every test image is.
 
   make_layout.py layers <dir> <count>     an image of <count> layers, each adding one small file
   make_layout.py big <dir> [<files>]       one layer with <files> small files (default 20000) and a 64 MiB file
+  make_layout.py many <file.tar> <count>  a docker archive (docker save's format) of <count> distinct one-layer
+                                          images, named localhost/bench/many:1 .. :<count>
 """
 import gzip
 import hashlib
@@ -115,8 +117,40 @@ def finish(layout, layers, diff_ids, tag="latest"):
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
 
 
+def write_many(path, count):
+    """A docker archive of count images, each with its own small layer and config (so its own id), all tagged."""
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(MTIME))
+    entries = []
+    with tarfile.open(path, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for i in range(1, count + 1):
+            buffer = io.BytesIO()
+            with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as layer:
+                add_dir(layer, "many")
+                add_file(layer, "many/%03d" % i, ("image %d\n" % i).encode())
+            layer_data = buffer.getvalue()
+            diff_id = "sha256:" + hashlib.sha256(layer_data).hexdigest()
+            layer_name = diff_id.split(":")[1] + "/layer.tar"
+            add_file(archive, layer_name, layer_data)
+            config = {
+                "created": created,
+                "architecture": "amd64",
+                "os": "linux",
+                "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["sh"]},
+                "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+                "history": [{"created": created, "created_by": "make_layout.py many %d" % i}],
+            }
+            config_data = json.dumps(config).encode()
+            config_name = hashlib.sha256(config_data).hexdigest() + ".json"
+            add_file(archive, config_name, config_data)
+            entries.append({"Config": config_name, "RepoTags": ["localhost/bench/many:%d" % i], "Layers": [layer_name]})
+        add_file(archive, "manifest.json", json.dumps(entries).encode())
+
+
 def main():
     kind, layout = sys.argv[1], sys.argv[2]
+    if kind == "many":
+        write_many(layout, int(sys.argv[3]))
+        return
     os.makedirs(os.path.join(layout, "blobs", "sha256"), exist_ok=True)
     layers, diff_ids = [], []
     if kind == "layers":
