@@ -327,15 +327,36 @@ function New-TestImage {
 
     $definition = @($script:HarnessVersion, $Base, $Tag, $CacheKey, ($Cmd -join "`0"), ($Entrypoint -join "`0"),
         ($Environment -join "`0"), $WorkingDir, $StopSignal) + @($Layer | ForEach-Object { $_.ToString() })
-    $cache = Get-TestCacheDirectory
-    $path = Join-Path $cache "$Name-$((Get-StringHash ($definition -join "`n")).Substring(0, 16))"
+    $config = @{ Environment = $Environment; WorkingDir = $WorkingDir; StopSignal = $StopSignal }
+    if ($PSBoundParameters.ContainsKey('Cmd')) { $config.Cmd = $Cmd }
+    if ($PSBoundParameters.ContainsKey('Entrypoint')) { $config.Entrypoint = $Entrypoint }
+    Build-TestLayout -Name $Name -Definition $definition -Base $Base -Tag $Tag -Config $config -AddLayers {
+        param($image, $work)
+        $i = 0
+        foreach ($block in $Layer) {
+            $bundle = Join-Path $work "bundle$i"
+            $i++
+            Invoke-Tool umoci unpack --image $image $bundle | Out-Null
+            & $block (Join-Path $bundle 'rootfs')
+            Invoke-Tool umoci repack --image $image $bundle | Out-Null
+            # rm, not Remove-Item: .NET cannot name files whose names are not UTF-8, and a layer may hold some.
+            Invoke-Tool rm -rf -- $bundle | Out-Null
+        }
+    }
+}
+
+# The cached build both image builders share: a layout in the run's cache named by -Name and a hash of -Definition,
+# made in a temp directory (from -Base or empty), given its layers by -AddLayers (param($image, $work)), configured
+# from -Config (Cmd, Entrypoint, Environment, WorkingDir, StopSignal; Cmd and Entrypoint only when present) and
+# renamed into place, so an interrupted build never looks like a finished one.
+function Build-TestLayout {
+    param([string]$Name, [object[]]$Definition, [string]$Base, [string]$Tag, [hashtable]$Config, [scriptblock]$AddLayers)
+    $path = Join-Path (Get-TestCacheDirectory) "$Name-$((Get-StringHash ($Definition -join "`n")).Substring(0, 16))"
     $result = [pscustomobject]@{ PSTypeName = 'PSContainer.TestImage'; Name = $Name; Path = $path; Tag = $Tag; Layout = "${path}:$Tag" }
     if (Test-Path -LiteralPath (Join-Path $path 'index.json')) {
         return $result
     }
 
-    # Build next to the cache entry and rename into place, so an interrupted build never
-    # looks like a finished one.
     $work = New-TestTempDirectory 'psc-image-build'
     try {
         $layout = Join-Path $work 'layout'
@@ -350,23 +371,14 @@ function New-TestImage {
             Invoke-Tool umoci new --image $image | Out-Null
         }
 
-        $i = 0
-        foreach ($block in $Layer) {
-            $bundle = Join-Path $work "bundle$i"
-            $i++
-            Invoke-Tool umoci unpack --image $image $bundle | Out-Null
-            & $block (Join-Path $bundle 'rootfs')
-            Invoke-Tool umoci repack --image $image $bundle | Out-Null
-            # rm, not Remove-Item: .NET cannot name files whose names are not UTF-8, and a layer may hold some.
-            Invoke-Tool rm -rf -- $bundle | Out-Null
-        }
+        & $AddLayers $image $work
 
         $configArgs = @('config', '--image', $image)
-        if ($PSBoundParameters.ContainsKey('Cmd')) { $configArgs += @('--clear=config.cmd') + @($Cmd | ForEach-Object { "--config.cmd=$_" }) }
-        if ($PSBoundParameters.ContainsKey('Entrypoint')) { $configArgs += @('--clear=config.entrypoint') + @($Entrypoint | ForEach-Object { "--config.entrypoint=$_" }) }
-        if ($Environment) { $configArgs += @($Environment | ForEach-Object { "--config.env=$_" }) }
-        if ($WorkingDir) { $configArgs += "--config.workingdir=$WorkingDir" }
-        if ($StopSignal) { $configArgs += "--config.stopsignal=$StopSignal" }
+        if ($Config.ContainsKey('Cmd')) { $configArgs += @('--clear=config.cmd') + @($Config.Cmd | ForEach-Object { "--config.cmd=$_" }) }
+        if ($Config.ContainsKey('Entrypoint')) { $configArgs += @('--clear=config.entrypoint') + @($Config.Entrypoint | ForEach-Object { "--config.entrypoint=$_" }) }
+        if ($Config['Environment']) { $configArgs += @($Config['Environment'] | ForEach-Object { "--config.env=$_" }) }
+        if ($Config['WorkingDir']) { $configArgs += "--config.workingdir=$($Config['WorkingDir'])" }
+        if ($Config['StopSignal']) { $configArgs += "--config.stopsignal=$($Config['StopSignal'])" }
         Invoke-Tool umoci $configArgs | Out-Null
         # Every umoci step writes a new manifest and config; drop the ones no tag points to.
         Invoke-Tool umoci gc --layout $layout | Out-Null
@@ -405,24 +417,11 @@ function New-TarLayerImage {
 
     $definition = @($script:HarnessVersion, 'tar-layers', $Base, $Tag, $CacheKey, ($Cmd -join "`0"), ($Entrypoint -join "`0"),
         ($Environment -join "`0")) + @($Layer | ForEach-Object { $_.ToString() })
-    $path = Join-Path (Get-TestCacheDirectory) "$Name-$((Get-StringHash ($definition -join "`n")).Substring(0, 16))"
-    $result = [pscustomobject]@{ PSTypeName = 'PSContainer.TestImage'; Name = $Name; Path = $path; Tag = $Tag; Layout = "${path}:$Tag" }
-    if (Test-Path -LiteralPath (Join-Path $path 'index.json')) {
-        return $result
-    }
-    $work = New-TestTempDirectory 'psc-image-build'
-    try {
-        $layout = Join-Path $work 'layout'
-        $image = "${layout}:$Tag"
-        if ($Base) {
-            $basePath, $baseTag = $Base -split ':(?=[^:]+$)'
-            Copy-Item -LiteralPath $basePath -Destination $layout -Recurse
-            if ($baseTag -ne $Tag) { Invoke-Tool umoci tag --image "${layout}:$baseTag" $Tag | Out-Null }
-        }
-        else {
-            Invoke-Tool umoci init --layout $layout | Out-Null
-            Invoke-Tool umoci new --image $image | Out-Null
-        }
+    $config = @{ Environment = $Environment }
+    if ($PSBoundParameters.ContainsKey('Cmd')) { $config.Cmd = $Cmd }
+    if ($PSBoundParameters.ContainsKey('Entrypoint')) { $config.Entrypoint = $Entrypoint }
+    Build-TestLayout -Name $Name -Definition $definition -Base $Base -Tag $Tag -Config $config -AddLayers {
+        param($image, $work)
         $i = 0
         foreach ($block in $Layer) {
             $tar = Join-Path $work "layer$i.tar"
@@ -431,20 +430,7 @@ function New-TarLayerImage {
             if (-not (Test-Path -LiteralPath $tar)) { throw "layer scriptblock $i wrote no tar at $tar" }
             Invoke-Tool umoci raw add-layer --image $image $tar | Out-Null
         }
-        $configArgs = @('config', '--image', $image)
-        if ($PSBoundParameters.ContainsKey('Cmd')) { $configArgs += @('--clear=config.cmd') + @($Cmd | ForEach-Object { "--config.cmd=$_" }) }
-        if ($PSBoundParameters.ContainsKey('Entrypoint')) { $configArgs += @('--clear=config.entrypoint') + @($Entrypoint | ForEach-Object { "--config.entrypoint=$_" }) }
-        if ($Environment) { $configArgs += @($Environment | ForEach-Object { "--config.env=$_" }) }
-        Invoke-Tool umoci $configArgs | Out-Null
-        Invoke-Tool umoci gc --layout $layout | Out-Null
-        if (-not (Test-Path -LiteralPath $path)) {
-            Move-Item -LiteralPath $layout -Destination $path
-        }
     }
-    finally {
-        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
-    }
-    $result
 }
 
 function Invoke-PythonTar {
