@@ -34,7 +34,7 @@ internal static class ExecMonitor
 
     private static int Start(string bundleDirectory, string processFile, string exitFile)
     {
-        Bundle bundle = SeccompProgramCache.LoadBundle(bundleDirectory, out byte[]? seccomp);
+        Bundle bundle = PreparedBundle.Load(bundleDirectory, out byte[]? seccomp);
         ProcessSpec process = JsonSerializer.Deserialize(File.ReadAllBytes(processFile), SpecJsonContext.Default.ProcessSpec)
             ?? throw ContainerRuntimeException.InvalidArgument("ExecProcessInvalid", $"{processFile}: the process is null");
         process = process with { Env = process.Env ?? [], Cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd, User = process.User ?? new UserSpec() };

@@ -104,7 +104,7 @@ internal static class Monitor
 
             // 7. The whole bundle, read and checked here while stage 2's runtime starts on the other core;
             //    stage 2 receives it pre-digested (InitRequest) and skips the JSON work.
-            Bundle bundle = SeccompProgramCache.LoadBundle(bundleDirectory, out byte[]? seccomp);
+            Bundle bundle = PreparedBundle.Load(bundleDirectory, out byte[]? seccomp);
             IReadOnlyList<CgroupHierarchy> hierarchies = CgroupHierarchy.Mounted();
             byte[] request = StageTwoRequest.Build(bundle, seccomp, flags, hierarchies);
 

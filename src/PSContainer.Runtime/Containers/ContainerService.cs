@@ -62,7 +62,6 @@ public sealed partial class ContainerService
             directory =>
             {
                 NetworkFiles.Write(directory, spec);
-                SeccompProgramCache.WriteTo(directory, spec);
                 return _snapshotter.PrepareRootfs(top, Path.Combine(directory, "upper"), Path.Combine(directory, "work"));
             },
             cancellationToken).ConfigureAwait(false);

@@ -130,11 +130,12 @@ public sealed class Bundle
         directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(directory);
         // Not fsynced: on the start path of every container; the engine assembles bundles under a temp name.
-        AtomicFile.Write(Path.Combine(directory, ConfigFile),
-            JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec), durable: false);
-        AtomicFile.Write(Path.Combine(directory, RootfsMountsFile),
-            JsonSerializer.SerializeToUtf8Bytes(rootfsMounts.ToList(), SpecJsonContext.Default.ListMount), durable: false);
+        byte[] config = JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec);
+        byte[] mounts = JsonSerializer.SerializeToUtf8Bytes(rootfsMounts.ToList(), SpecJsonContext.Default.ListMount);
+        AtomicFile.Write(Path.Combine(directory, ConfigFile), config, durable: false);
+        AtomicFile.Write(Path.Combine(directory, RootfsMountsFile), mounts, durable: false);
         Bundle bundle = new(directory, spec, rootfsMounts);
+        PreparedBundle.Write(bundle, config, mounts);
         System.IO.Directory.CreateDirectory(bundle.RootfsPath);
         return bundle;
     }

@@ -23,8 +23,8 @@
 //                                    closes its copies of s-read, e-write     (its runtime starts: ~10 ms)
 //                                    setns back to the host mount namespace   sets PDEATHSIG=SIGKILL
 //                                    opens container.log (append)
-//                                    loads config.json + rootfs-mounts.json   blocks reading s to end of file
-//                                    (+ seccomp.bpf if it matches)
+//                                    loads init.bin (the JSON files, decoded  blocks reading s to end of file
+//                                    by the engine; read afresh if stale)
 //                                    [hook: creates the cgroup, applies the
 //                                    limits, moves stage 2 in; (network)]
 //                                    s: init request ("PSC2", the bundle in

@@ -63,6 +63,7 @@ internal sealed partial record InitRequest(Bundle Bundle, int NamespaceFlags)
             }
 
             WriteLinux(w, spec.Linux);
+            WriteMonitorLinux(w, spec.Linux);
             WriteNullableStrings(w, spec.Annotations?.SelectMany(a => new[] { a.Key, a.Value }).ToList());
             w.Write(SeccompProgram is not null);
             if (SeccompProgram is not null)
@@ -109,7 +110,7 @@ internal sealed partial record InitRequest(Bundle Bundle, int NamespaceFlags)
             rootfsMounts[i] = new Mount { Type = r.ReadString(), Source = r.ReadString(), Target = ReadNullable(r), Options = ReadStrings(r) };
         }
 
-        LinuxSpec linux = ReadLinux(r);
+        LinuxSpec linux = ReadMonitorLinux(r, ReadLinux(r));
         string[]? pairs = ReadNullableStrings(r);
         Dictionary<string, string>? annotations = pairs is null ? null : Enumerable.Range(0, pairs.Length / 2).ToDictionary(i => pairs[2 * i], i => pairs[(2 * i) + 1]);
         byte[]? seccomp = r.ReadBoolean() ? r.ReadBytes(r.ReadInt32()) : null;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using PSContainer.Runtime.Containers;
 using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Process;
@@ -97,32 +98,35 @@ public sealed class IsolationTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_container.Upper, "made")));
     }
 
-    /// <summary>seccomp.bpf is used when it was compiled from exactly this config, and ignored when not.</summary>
+    /// <summary>init.bin is used when it was prepared from exactly this config.json, and ignored when not.</summary>
     [Fact]
-    public void APrecompiledFilterIsUsedOnlyForTheConfigItWasMadeFrom()
+    public async Task APreparedBundleIsUsedOnlyForTheConfigItWasMadeFrom()
     {
         RuntimeSpec blocksMkdir = Spec("sh", "-c", "mkdir /d && echo made; rmdir /d && echo removed");
         blocksMkdir = blocksMkdir with { Linux = blocksMkdir.Linux with { Seccomp = BlockingRule("mkdir", "mkdirat") } };
         RuntimeSpec blocksRmdir = blocksMkdir with { Linux = blocksMkdir.Linux with { Seccomp = BlockingRule("rmdir", "unlinkat") } };
-        Directory.CreateDirectory(_container.BundleDirectory);
 
-        // A cache file for the mkdir filter whose program is the rmdir filter's: the shim must run what the file holds.
-        SeccompProgramCache.WriteTo(_container.BundleDirectory, blocksMkdir);
-        byte[] file = File.ReadAllBytes(Path.Combine(_container.BundleDirectory, SeccompProgramCache.FileName));
-        int memberEnd = 4 + BitConverter.ToInt32(file, 0);
-        byte[] other = SeccompFilter.Compile(blocksRmdir.Linux.Seccomp!);
-        File.WriteAllBytes(Path.Combine(_container.BundleDirectory, SeccompProgramCache.FileName),
-            [.. file.AsSpan(0, memberEnd), .. BitConverter.GetBytes(other.Length), .. other]);
-        RunResult cached = await(blocksMkdir);
+        // init.bin made for the rmdir filter, beside the mkdir filter's config.json (the JSON bytes it starts with
+        // swapped for config.json's): the shim must run what init.bin holds.
+        Bundle.Create(_container.BundleDirectory, blocksRmdir, [_container.Overlay]);
+        string prepared = Path.Combine(_container.BundleDirectory, PreparedBundle.FileName);
+        byte[] file = File.ReadAllBytes(prepared);
+        byte[] rmdirConfig = File.ReadAllBytes(Path.Combine(_container.BundleDirectory, Bundle.ConfigFile));
+        Bundle.Create(_container.BundleDirectory, blocksMkdir, [_container.Overlay]);
+        byte[] mkdirConfig = File.ReadAllBytes(Path.Combine(_container.BundleDirectory, Bundle.ConfigFile));
+        File.WriteAllBytes(prepared, [.. file.AsSpan(0, 4), .. BitConverter.GetBytes(mkdirConfig.Length), .. mkdirConfig, .. file.AsSpan(8 + rmdirConfig.Length)]);
+        RunResult fromPrepared = await _container.RunPreparedAsync();
 
-        // The same file with a config it was not made for (its filter differs in one number): compiled afresh from
-        // the config, which blocks mkdir; the file's program would have let it through.
+        // config.json edited afterwards (its filter differs in one number): read and compiled afresh, so mkdir is
+        // refused; init.bin's program would have let it through.
         RuntimeSpec changed = Spec("sh", "-c", "mkdir /e && echo made");
         changed = changed with { Linux = changed.Linux with { Seccomp = BlockingRule("mkdir", "mkdirat") with { DefaultErrnoRet = 5 } } };
-        RunResult fresh = await(changed);
+        File.WriteAllBytes(Path.Combine(_container.BundleDirectory, Bundle.ConfigFile), JsonSerializer.SerializeToUtf8Bytes(changed, SpecJsonContext.Default.RuntimeSpec));
+        RunResult fresh = await _container.RunPreparedAsync();
 
-        Assert.Equal("made\n", cached.Stdout);
+        Assert.Equal("made\n", fromPrepared.Stdout);
         Assert.Equal("", fresh.Stdout);
+        Assert.Contains("Operation not permitted", fresh.Stderr);
     }
 
     [Fact]

@@ -73,15 +73,26 @@ internal sealed class TestContainer : IDisposable
     public Task<RunningContainer> StartAsync(RuntimeSpec spec, LaunchOptions? options = null)
     {
         Bundle.Create(BundleDirectory, spec, [Overlay]);
-        return new ContainerLauncher(Shim.ShimPath).StartAsync(BundleDirectory, options ?? LaunchOptions.Attached, CancellationToken.None);
+        return StartPreparedAsync(options);
     }
+
+    /// <summary>Starts the bundle as it is on disk: made by an earlier <see cref="Bundle.Create"/>, perhaps changed since.</summary>
+    public Task<RunningContainer> StartPreparedAsync(LaunchOptions? options = null) =>
+        new ContainerLauncher(Shim.ShimPath).StartAsync(BundleDirectory, options ?? LaunchOptions.Attached, CancellationToken.None);
 
     /// <summary>Runs the container to its end, feeding it <paramref name="stdin"/> and collecting both outputs.</summary>
     public Task<RunResult> RunAsync(params string[] args) => RunAsync(Spec(args));
 
-    public async Task<RunResult> RunAsync(RuntimeSpec spec, string? stdin = null)
+    public Task<RunResult> RunAsync(RuntimeSpec spec, string? stdin = null)
     {
-        using RunningContainer container = await StartAsync(spec);
+        Bundle.Create(BundleDirectory, spec, [Overlay]);
+        return RunPreparedAsync(stdin);
+    }
+
+    /// <summary>Runs the bundle as it is on disk (see <see cref="StartPreparedAsync"/>) to its end.</summary>
+    public async Task<RunResult> RunPreparedAsync(string? stdin = null)
+    {
+        using RunningContainer container = await StartPreparedAsync();
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(60));
         MemoryStream stdout = new();
         MemoryStream stderr = new();

@@ -50,6 +50,74 @@ public sealed class WireFormatTests
     }
 
     [Fact]
+    public void InitRequestCarriesWhatStageOneReadsOfLinux()
+    {
+        RuntimeSpec spec = new()
+        {
+            Linux = new LinuxSpec
+            {
+                Namespaces = [new NamespaceSpec { Type = "pid" }, new NamespaceSpec { Type = "network", Path = "/run/netns/x" }],
+                CgroupsPath = "psc-abc",
+                Resources = new ResourcesSpec
+                {
+                    Memory = new MemoryResources { Limit = 64 << 20, Swap = 128 << 20 },
+                    Cpu = new CpuResources { Quota = 150000, Period = 100000 },
+                    Pids = new PidsResources { Limit = 100 },
+                    Devices = [new DeviceCgroupRule { Allow = false, Access = "rwm" }, new DeviceCgroupRule { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" }],
+                },
+            },
+        };
+
+        LinuxSpec linux = InitRequest.Decode(new InitRequest(new Bundle("/b", spec, []), 0).Encode()).Bundle.Spec.Linux;
+
+        Assert.Equal([("pid", null), ("network", "/run/netns/x")], linux.Namespaces.Select(n => (n.Type, n.Path)));
+        Assert.Equal("psc-abc", linux.CgroupsPath);
+        Assert.Equal(spec.Linux.Resources.Memory, linux.Resources!.Memory);
+        Assert.Equal(spec.Linux.Resources.Cpu, linux.Resources.Cpu);
+        Assert.Null(linux.Resources.Cpu!.Shares);
+        Assert.Equal(100, linux.Resources.Pids!.Limit);
+        Assert.Equal(spec.Linux.Resources.Devices, linux.Resources.Devices!);
+    }
+
+    [Fact]
+    public void APreparedBundleIsReadOnlyWhileItsJsonFilesAreUnchanged()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "psc-prepared-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            RuntimeSpec spec = new() { Process = new ProcessSpec { Args = ["/bin/true"] }, Linux = new LinuxSpec { CgroupsPath = "psc-x" } };
+            Bundle.Create(directory, spec, [new Mount { Type = "bind", Source = "/srv" }]);
+            Assert.True(File.Exists(Path.Combine(directory, PreparedBundle.FileName)));
+
+            // Change the prepared copy only: what Load returns shows which one it read.
+            RuntimeSpec other = spec with { Process = spec.Process with { Args = ["/from-prepared"] } };
+            byte[] config = File.ReadAllBytes(Path.Combine(directory, Bundle.ConfigFile));
+            byte[] mounts = File.ReadAllBytes(Path.Combine(directory, Bundle.RootfsMountsFile));
+            PreparedBundle.Write(new Bundle(directory, other, [new Mount { Type = "bind", Source = "/srv" }]), config, mounts);
+            Assert.Equal(["/from-prepared"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
+            Assert.Equal("psc-x", PreparedBundle.Load(directory, out _).Spec.Linux.CgroupsPath);
+
+            // Either JSON file changed: the JSON is read again.
+            File.WriteAllBytes(Path.Combine(directory, Bundle.RootfsMountsFile), [.. mounts, (byte)' ']);
+            Assert.Equal(["/bin/true"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
+            File.WriteAllBytes(Path.Combine(directory, Bundle.RootfsMountsFile), mounts);
+            Assert.Equal(["/from-prepared"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
+            File.WriteAllBytes(Path.Combine(directory, Bundle.ConfigFile), [.. config, (byte)'\n']);
+            Assert.Equal(["/bin/true"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
+
+            // A truncated or missing init.bin is no error either.
+            File.WriteAllBytes(Path.Combine(directory, PreparedBundle.FileName), [0x50, 0x53]);
+            Assert.Equal(["/bin/true"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
+            File.Delete(Path.Combine(directory, PreparedBundle.FileName));
+            Assert.Equal(["/bin/true"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void InitRequestWithoutUmaskKeepsItUnset()
     {
         InitRequest decoded = InitRequest.Decode(new InitRequest(new Bundle("/b", new RuntimeSpec(), []), 0).Encode());
