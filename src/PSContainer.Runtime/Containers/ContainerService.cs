@@ -43,8 +43,9 @@ public sealed partial class ContainerService
         string id = ContainerNames.NewId();
         var config = _images.Config(image);
         var top = _images.TopChainId(image);
+        var mounts = SpecBuilder.UserMounts(options, _volumes);
         var spec = SpecBuilder.Build(id, config, options,
-            new SpecContext { Files = RootfsFiles.ForImage(_snapshotter, top), Volumes = _volumes });
+            new SpecContext { Files = RootfsFiles.ForImage(_snapshotter, top), Volumes = _volumes, Mounts = mounts });
         var record = new ContainerRecord
         {
             Id = id,
@@ -56,7 +57,7 @@ public sealed partial class ContainerService
             Labels = options.Labels,
             AutoRemove = options.AutoRemove,
             StopSignal = config.Config?.StopSignal,
-            Mounts = SpecBuilder.UserMounts(spec, options) is { Count: > 0 } mounts ? mounts : null,
+            Mounts = mounts.Count > 0 ? mounts : null,
         };
         return await _store.CreateAsync(record, spec,
             directory =>

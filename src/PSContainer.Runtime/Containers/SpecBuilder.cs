@@ -53,7 +53,7 @@ public static partial class SpecBuilder
             },
             Root = new RootSpec { Path = "rootfs", Readonly = options.ReadOnly },
             Hostname = hostname,
-            Mounts = MountsFor(options, context?.Volumes),
+            Mounts = MountsFor(options, context?.Mounts ?? UserMounts(options, context?.Volumes)),
             Linux = new LinuxSpec
             {
                 Namespaces = namespaces,
