@@ -16,7 +16,7 @@ namespace PSContainer.Runtime;
 ///
 /// Layout of the root (default <c>/var/lib/pscontainer</c>, or <c>$PSCONTAINER_ROOT</c>):
 /// <c>blobs/</c> and <c>ingest/</c> (content), <c>images/</c> (names), <c>snapshots/</c> (unpacked layers),
-/// <c>containers/</c> (one bundle directory per container).
+/// <c>containers/</c> (one bundle directory per container), <c>volumes/</c> (named and anonymous volumes).
 /// </summary>
 public sealed class ContainerEngine
 {
@@ -41,8 +41,9 @@ public sealed class ContainerEngine
             Users = () => (Containers?.List() ?? []).Select(c => new ImageUser(c.ImageId, c.Name, c.Status is ContainerStatus.Running or ContainerStatus.Paused)),
         };
         Rootfs = new RootfsInspector(content, Images, Path.Combine(root, "snapshots"));
-        Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers")), Images, Snapshotter,
-            () => new ContainerLauncher(ContainerLauncher.DefaultShimPath), new VolumeStore(Path.Combine(root, "volumes")));
+        var volumes = new VolumeStore(Path.Combine(root, "volumes"));
+        Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers"), volumes), Images, Snapshotter,
+            () => new ContainerLauncher(ContainerLauncher.DefaultShimPath), volumes);
     }
 
     public string Root { get; }

@@ -44,7 +44,12 @@ Describe 'New-Container' {
         @(Get-TestRegistryRequests $registry | Where-Object Path -like '*/manifests/*').Count | Should -BeGreaterThan $before
     }
 
-    It 'refuses a name in use' {
-        { New-Container $busybox -Name made true -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerNameInUse,*'
+    It 'refuses a name in use, and keeps no anonymous volume made for the container it did not create' {
+        $volumes = Join-Path $env:PSCONTAINER_ROOT volumes
+        $before = @(Get-ChildItem -Force $volumes -ErrorAction SilentlyContinue).Name
+        { New-Container $busybox -Name made -Volume /anon true -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerNameInUse,*'
+        { New-Container $busybox -User no-such-user -Volume /anon true -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerUserNotFound,*'
+        @(Get-ChildItem -Force $volumes -ErrorAction SilentlyContinue).Name | Where-Object { $_ -notlike '.*lock' } |
+            Should -Be ($before | Where-Object { $_ -notlike '.*lock' })
     }
 }

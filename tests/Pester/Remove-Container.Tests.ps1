@@ -81,3 +81,67 @@ Describe 'Remove-Container' {
         Get-Container -All interrupted -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Remove-Container -Volumes' {
+    BeforeAll {
+        $volumes = Join-Path $env:PSCONTAINER_ROOT volumes
+        function Get-AnonymousVolume([string]$Container) {
+            (Get-Container -All $Container).Mounts | Where-Object Anonymous
+        }
+    }
+
+    It 'deletes the anonymous volumes, and keeps named volumes and bind mounts' {
+        $hostDir = New-TestTempDirectory 'psc-bind'
+        $null = Start-Container $busybox -Name with-volumes -Volume /anon, 'kept-volume:/named', "${hostDir}:/bound" `
+            sh -c 'echo anon > /anon/file; echo named > /named/file; echo bound > /bound/file'
+        $anon = Get-AnonymousVolume with-volumes
+        $anon.Name | Should -Match '^[0-9a-f]{64}$'
+        Get-Content (Join-Path $anon.Source file) | Should -Be 'anon'
+
+        Remove-Container with-volumes -Volumes
+
+        Test-Path (Join-Path $volumes $anon.Name) | Should -BeFalse
+        Get-Content (Join-Path $volumes kept-volume/_data/file) | Should -Be 'named'
+        Get-Content (Join-Path $hostDir file) | Should -Be 'bound'
+        @(Get-ChildItem -Force $volumes -Filter '.removing-*') | Should -BeNullOrEmpty
+        Start-Container $busybox -Volume 'kept-volume:/named' cat /named/file | Should -Be 'named' -Because 'the named volume still works'
+    }
+
+    It 'keeps the anonymous volumes without -Volumes' {
+        $null = Start-Container $busybox -Name without-flag -Volume /anon sh -c 'echo stays > /anon/file'
+        $anon = Get-AnonymousVolume without-flag
+        Remove-Container without-flag
+        Get-Content (Join-Path $anon.Source file) | Should -Be 'stays'
+    }
+
+    It 'keeps an anonymous volume that another container still uses' {
+        $null = Start-Container $busybox -Name first-user -Volume /anon sh -c 'echo shared > /anon/file'
+        $anon = Get-AnonymousVolume first-user
+        Start-Container $busybox -Name second-user -Volume "$($anon.Name):/data" cat /data/file | Should -Be 'shared'
+        Remove-Container first-user -Volumes
+        Get-Content (Join-Path $anon.Source file) | Should -Be 'shared'
+        Remove-Container second-user -Volumes
+        Test-Path $anon.Source | Should -BeTrue -Because 'for the second container it is a named volume'
+    }
+
+    It '-WhatIf deletes nothing' {
+        $null = Start-Container $busybox -Name what-if -Volume /anon true
+        $anon = Get-AnonymousVolume what-if
+        Remove-Container what-if -Volumes -WhatIf
+        (Get-Container -All what-if).Name | Should -Be 'what-if'
+        Test-Path $anon.Source | Should -BeTrue
+        Remove-Container what-if -Volumes
+    }
+
+    It 'finishes a removal with -Volumes that a crash interrupted' {
+        $c = Start-Container $busybox -Name interrupted-volumes -Volume /anon sh -c 'echo x > /anon/file' -PassThru
+        $anon = Get-AnonymousVolume interrupted-volumes
+        # What a kill -9 right after the rename leaves: removing-<id>, with the intent to remove its volumes.
+        $null = New-Item -ItemType File (Join-Path $c.Directory remove-volumes)
+        Move-Item $c.Directory (Join-Path (Split-Path $c.Directory) "removing-$($c.Id)")
+        $null = Get-Container -All
+        Test-Path (Join-Path (Split-Path $c.Directory) "removing-$($c.Id)") | Should -BeFalse
+        Test-Path (Join-Path $volumes $anon.Name) | Should -BeFalse
+        @(Get-ChildItem -Force $volumes -Filter '.removing-*') | Should -BeNullOrEmpty
+    }
+}

@@ -118,6 +118,78 @@ Describe 'Start-Container' {
     }
 }
 
+Describe 'Start-Container -EnvFile' {
+    BeforeAll {
+        $envDir = New-TestTempDirectory 'psc-envfile'
+        function Write-EnvFile([string]$Name, [string[]]$Lines) {
+            $path = Join-Path $envDir $Name
+            [IO.File]::WriteAllText($path, ($Lines -join "`n") + "`n")
+            $path
+        }
+    }
+
+    AfterAll {
+        Remove-Item -LiteralPath $envDir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'gives the container the variables of the file, read as docker reads them' {
+        $file = Write-EnvFile app.env '# a comment', '', '   INDENTED=yes', 'QUOTED="kept"', 'SPACES=a b  ', 'EQUALS=x=y',
+            'PSC_TEST_FROM_SESSION', 'PSC_TEST_NOT_SET'
+        $env:PSC_TEST_FROM_SESSION = 'from the session'
+        try {
+            $vars = Start-Container $busybox -EnvFile $file env
+        }
+        finally {
+            Remove-Item Env:PSC_TEST_FROM_SESSION
+        }
+        $vars | Should -Contain 'INDENTED=yes'
+        $vars | Should -Contain 'QUOTED="kept"' -Because 'quotes are part of the value'
+        $vars | Should -Contain 'SPACES=a b  ' -Because 'trailing whitespace is part of the value'
+        $vars | Should -Contain 'EQUALS=x=y'
+        $vars | Should -Contain 'PSC_TEST_FROM_SESSION=from the session' -Because 'a bare name passes the caller''s value'
+        $vars | Where-Object { $_ -like 'PSC_TEST_NOT_SET*' -or $_ -like '#*' } | Should -BeNullOrEmpty
+    }
+
+    It 'layers the image''s Env, the env files in order, then -Environment' {
+        $first = Write-EnvFile first.env 'PATH=/bin:/from-file', 'FIRST=1', 'BOTH=first', 'PARAM=file'
+        $second = Write-EnvFile second.env 'BOTH=second'
+        $vars = Start-Container $busybox -EnvFile $first, $second -Environment @{ PARAM = 'parameter' } env
+        @($vars -like 'PATH=*') | Should -Be @('PATH=/bin:/from-file') -Because 'an env file overrides the image''s Env'
+        $vars | Should -Contain 'FIRST=1'
+        @($vars -like 'BOTH=*') | Should -Be @('BOTH=second') -Because 'a later file overrides an earlier one'
+        @($vars -like 'PARAM=*') | Should -Be @('PARAM=parameter') -Because '-Environment overrides the files'
+    }
+
+    It 'reads a relative path from the current location, and New-Container takes it too' {
+        $null = Write-EnvFile relative.env 'WHERE=relative'
+        Push-Location $envDir
+        try {
+            Start-Container $busybox -EnvFile ./relative.env env | Should -Contain 'WHERE=relative'
+            $c = New-Container $busybox -EnvFile relative.env env
+        }
+        finally {
+            Pop-Location
+        }
+        $c | Start-Container -Attach | Should -Contain 'WHERE=relative'
+    }
+
+    It 'fails with EnvFileNotFound before pulling or creating anything' {
+        $requests = @(Get-TestRegistryRequests $registry).Count
+        $containers = @(Get-Container -All).Count
+        { Start-Container "$($registry.HostPort)/test/busybox:not-pulled" -EnvFile (Join-Path $envDir 'missing.env') true -ErrorAction Stop } |
+            Should -Throw -ErrorId 'EnvFileNotFound,*' -ExpectedMessage '*missing.env: no such file*'
+        $LASTEXITCODE | Should -Be 125
+        @(Get-TestRegistryRequests $registry).Count | Should -Be $requests
+        @(Get-Container -All).Count | Should -Be $containers
+    }
+
+    It 'refuses a variable name with whitespace (EnvFileInvalid), naming the file and line' {
+        $file = Write-EnvFile bad.env 'GOOD=1', 'BAD NAME=2'
+        { Start-Container $busybox -EnvFile $file true -ErrorAction Stop } |
+            Should -Throw -ErrorId 'EnvFileInvalid,*' -ExpectedMessage "*bad.env, line 2: variable name `"BAD NAME`" contains whitespace*"
+    }
+}
+
 Describe 'Start-Container -Detach, -Remove, and existing containers' {
     It '-Detach returns the running container at once; its output goes to its log' {
         $c = Start-Container $busybox -Detach -Name detached sh -c 'echo to-log; echo err-to-log >&2; exec sleep 600'

@@ -51,8 +51,8 @@ public sealed record Container
     /// <summary>The signal Stop-Container sends first: the image's StopSignal, or SIGTERM.</summary>
     public string StopSignal { get; init; } = "SIGTERM";
 
-    /// <summary>The container's own mounts (volumes, bind mounts, tmpfs), as in its runtime spec.</summary>
-    public IReadOnlyList<Spec.MountSpec> Mounts { get; init; } = [];
+    /// <summary>The container's own mounts: bind mounts, volumes (named or anonymous) and tmpfs, as docker inspect lists them.</summary>
+    public IReadOnlyList<ContainerMount> Mounts { get; init; } = [];
 
     /// <summary>The pid of its monitor (psc-shim stage 1) while it runs.</summary>
     public int? MonitorPid { get; init; }

@@ -22,12 +22,15 @@ public static class ContainerDirectory
     /// <item>unmount whatever is still mounted beneath it (deepest first): a recursive delete must never walk into
     /// a mount — a bound host directory would be emptied. Normally there is nothing: the rootfs was mounted in the
     /// container's own mount namespace, which died with it;</item>
+    /// <item><paramref name="beforeDelete"/>, if given, with the renamed directory: what must go with the container
+    /// while its files still say so (the engine's: its anonymous volumes, with Remove-Container -Volumes); a crash
+    /// before it ends leaves removing-&lt;id&gt;, and the garbage collection calls it again;</item>
     /// <item>delete the tree through descriptors, never following a symlink (the container's upper layer is its
     /// own to fill with links to anywhere);</item>
     /// </list>
     /// The caller holds the container's locks; they live inside the directory and move with the rename.
     /// </summary>
-    public static void Remove(string directory)
+    public static void Remove(string directory, Action<string>? beforeDelete = null)
     {
         directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         string name = Path.GetFileName(directory);
@@ -48,6 +51,7 @@ public static class ContainerDirectory
         // before this point leaves removing-<id>, which is retried.
         ContainerCgroups.Remove(doomed);
         UnmountBeneath(doomed);
+        beforeDelete?.Invoke(doomed);
         DirectoryTree.RemoveAll(doomed);
     }
 

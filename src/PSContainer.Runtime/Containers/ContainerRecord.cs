@@ -41,10 +41,10 @@ public sealed record ContainerRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? StopSignal { get; set; }
 
-    /// <summary>The container's own mounts (volumes, binds, tmpfs: the runtime spec's mounts), for display.</summary>
+    /// <summary>The container's own mounts (-Volume, -Tmpfs): which volumes it uses, and which of them are anonymous.</summary>
     [JsonPropertyName("mounts")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<Spec.MountSpec>? Mounts { get; set; }
+    public IReadOnlyList<ContainerMount>? Mounts { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

@@ -65,10 +65,11 @@ public sealed partial class ContainerService
 
     /// <summary>
     /// Removes a container (docker rm): everything in its directory, and with it its upper layer, log and state. A
-    /// running or paused container is refused unless <paramref name="force"/>, which kills it first. Returns once
-    /// its monitor process is gone too.
+    /// running or paused container is refused unless <paramref name="force"/>, which kills it first. With
+    /// <paramref name="removeVolumes"/> (docker rm -v) its anonymous volumes go too — never a named volume or a bind
+    /// mount, and never a volume another container uses. Returns once its monitor process is gone too.
     /// </summary>
-    public async Task RemoveAsync(Container container, bool force, CancellationToken cancellationToken)
+    public async Task RemoveAsync(Container container, bool force, bool removeVolumes, CancellationToken cancellationToken)
     {
         // 1. Under the change lock: refuse, or kill and wait for the end to be recorded.
         ShimState? lastRun;
@@ -91,7 +92,12 @@ public sealed partial class ContainerService
             var current = Refresh(container);
             ContainerTransitions.Check(current, ContainerStatus.Removing);
             lastRun = ShimState.ReadFrom(current.Directory) ?? lastRun;
-            ContainerDirectory.Remove(current.Directory);
+            _store.Remove(current.Directory, removeVolumes);
+        }
+
+        if (removeVolumes)
+        {
+            await _store.EmptyVolumeTrashAsync(cancellationToken).ConfigureAwait(false);
         }
 
         // 3. No process left behind: the last monitor may still be on its way out (a --remove one finds its
@@ -162,7 +168,7 @@ public sealed partial class ContainerService
     {
         try
         {
-            await RemoveAsync(container, force: false, cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(container, force: false, removeVolumes: false, cancellationToken).ConfigureAwait(false);
         }
         catch (ContainerRuntimeException e) when (e.ErrorId == "ContainerNotFound")
         {

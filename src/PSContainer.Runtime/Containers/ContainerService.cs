@@ -43,28 +43,39 @@ public sealed partial class ContainerService
         string id = ContainerNames.NewId();
         var config = _images.Config(image);
         var top = _images.TopChainId(image);
-        var spec = SpecBuilder.Build(id, config, options,
-            new SpecContext { Files = RootfsFiles.ForImage(_snapshotter, top), Volumes = _volumes });
-        var record = new ContainerRecord
+        var mounts = SpecBuilder.UserMounts(options, _volumes);
+        try
         {
-            Id = id,
-            Name = options.Name ?? "",
-            Image = imageName,
-            ImageId = image.Id,
-            Command = spec.Process.Args,
-            Created = DateTimeOffset.UtcNow,
-            Labels = options.Labels,
-            AutoRemove = options.AutoRemove,
-            StopSignal = config.Config?.StopSignal,
-            Mounts = SpecBuilder.UserMounts(spec, options) is { Count: > 0 } mounts ? mounts : null,
-        };
-        return await _store.CreateAsync(record, spec,
-            directory =>
+            var spec = SpecBuilder.Build(id, config, options,
+                new SpecContext { Files = RootfsFiles.ForImage(_snapshotter, top), Volumes = _volumes, Mounts = mounts });
+            var record = new ContainerRecord
             {
-                NetworkFiles.Write(directory, spec);
-                return _snapshotter.PrepareRootfs(top, Path.Combine(directory, "upper"), Path.Combine(directory, "work"));
-            },
-            cancellationToken).ConfigureAwait(false);
+                Id = id,
+                Name = options.Name ?? "",
+                Image = imageName,
+                ImageId = image.Id,
+                Command = spec.Process.Args,
+                Created = DateTimeOffset.UtcNow,
+                Labels = options.Labels,
+                AutoRemove = options.AutoRemove,
+                StopSignal = config.Config?.StopSignal,
+                Mounts = mounts.Count > 0 ? mounts : null,
+            };
+            return await _store.CreateAsync(record, spec,
+                directory =>
+                {
+                    NetworkFiles.Write(directory, spec);
+                    return _snapshotter.PrepareRootfs(top, Path.Combine(directory, "upper"), Path.Combine(directory, "work"));
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch when (ContainerStore.AnonymousVolumes(mounts).ToList() is { Count: > 0 } made)
+        {
+            // The anonymous volumes made for a container that does not exist: nothing else can know their names.
+            _store.TrashUnusedVolumes(made);
+            await _store.EmptyVolumeTrashAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
     }
 
     public Container? Find(string idOrName) => _store.Find(idOrName);

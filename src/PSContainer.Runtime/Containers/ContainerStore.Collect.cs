@@ -9,7 +9,8 @@ public sealed partial class ContainerStore
     /// Finishes, without waiting for anyone, what was left half-done: removals interrupted by a crash
     /// (removing-&lt;id&gt;), creations interrupted before container.json, and exited --rm containers whose monitor
     /// could not remove them (it was killed, or the run was attached and its pwsh died). Anything locked by a
-    /// live process is skipped: its owner is still at work.
+    /// live process is skipped: its owner is still at work. Last, volumes whose deletion was cut short
+    /// (<see cref="VolumeStore.EmptyTrash"/>).
     /// </summary>
     public void CollectGarbage()
     {
@@ -31,6 +32,14 @@ public sealed partial class ContainerStore
             {
                 // Best effort: the next call tries again.
             }
+        }
+
+        try
+        {
+            _volumes?.EmptyTrash();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 
@@ -55,7 +64,7 @@ public sealed partial class ContainerStore
     }
 
     /// <summary>Deletes <paramref name="directory"/> if both its locks are free (and, if asked, it is still an exited --rm container whose monitor is gone).</summary>
-    private static void RemoveLocked(string directory, bool requireExitedAutoRemove = false)
+    private void RemoveLocked(string directory, bool requireExitedAutoRemove = false)
     {
         var locks = ContainerLocks.TryDelete(directory);
         if (locks is not { } held)
@@ -74,7 +83,7 @@ public sealed partial class ContainerStore
                     return;
                 }
             }
-            ContainerDirectory.Remove(directory);
+            ContainerDirectory.Remove(directory, TrashVolumesOf);
         }
     }
 }

@@ -21,10 +21,14 @@ public sealed partial class ContainerStore
     private const string RecordFile = "container.json";
     private const string StoreLockFile = "containers.lock";
     private readonly string _root;
+    private readonly VolumeStore? _volumes;
 
-    public ContainerStore(string root)
+    /// <param name="root">The <c>containers</c> directory.</param>
+    /// <param name="volumes">The volumes the containers use; without it, no container may use a volume.</param>
+    public ContainerStore(string root, VolumeStore? volumes = null)
     {
         _root = root;
+        _volumes = volumes;
         Directory.CreateDirectory(root);
     }
 
@@ -58,7 +62,7 @@ public sealed partial class ContainerStore
             Directory.CreateDirectory(final);
             var mounts = rootfsMounts(final);
             Bundle.Create(final, spec, mounts);
-            WriteRecord(final, record);
+            WriteRecordWithVolumes(final, record);
         }
         catch
         {
@@ -174,6 +178,32 @@ public sealed partial class ContainerStore
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Writes the record of a new container. With volumes, under the volume lock and after making sure each still
+    /// exists: a removal that found it unused before this container was visible may have renamed it away since, and
+    /// then it is made again, empty, as it would be for a container created after the removal.
+    /// </summary>
+    private void WriteRecordWithVolumes(string directory, ContainerRecord record)
+    {
+        var volumes = record.Mounts?.Where(m => m.Type == ContainerMount.VolumeType && m.Name is not null).ToList() ?? [];
+        if (volumes.Count == 0)
+        {
+            WriteRecord(directory, record);
+            return;
+        }
+
+        var store = _volumes ?? throw ContainerRuntimeException.InvalidArgument("MountSpecificationInvalid", "volumes need the engine's volume store");
+        using (store.Lock())
+        {
+            foreach (var volume in volumes)
+            {
+                store.Ensure(volume.Name!);
+            }
+
+            WriteRecord(directory, record);
         }
     }
 

@@ -12,8 +12,15 @@ public sealed record RunOptions
     /// <summary>Replaces the image's Entrypoint (and drops its Cmd, as docker's --entrypoint does).</summary>
     public IReadOnlyList<string>? Entrypoint { get; init; }
 
-    /// <summary>Variables added to (or overriding) the image's Env.</summary>
+    /// <summary>Variables added to (or overriding) the image's Env and <see cref="EnvFileVariables"/>.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>
+    /// docker --env-file: the variables of the env files, in the order of the files and of their lines (as
+    /// <see cref="EnvFile.Read"/> returns them). They override the image's Env, a later one an earlier one of the
+    /// same name, and <see cref="Environment"/> overrides them.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? EnvFileVariables { get; init; }
 
     public string? WorkingDirectory { get; init; }
 

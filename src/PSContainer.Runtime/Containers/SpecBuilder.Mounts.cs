@@ -36,21 +36,29 @@ public static partial class SpecBuilder
         ];
     }
 
-    /// <summary>Default mounts, /etc/hosts, /etc/hostname and /etc/resolv.conf, then volumes and tmpfs mounts.</summary>
-    public static IReadOnlyList<MountSpec> MountsFor(RunOptions options, VolumeStore? volumes)
+    /// <summary>Default mounts, /etc/hosts, /etc/hostname and /etc/resolv.conf, then the container's own (see <see cref="UserMounts"/>).</summary>
+    public static IReadOnlyList<MountSpec> MountsFor(RunOptions options, IReadOnlyList<ContainerMount> userMounts) =>
+        [.. DefaultMounts(options.Privileged), .. NetworkFiles.Mounts(options.ReadOnly), .. userMounts.Select(m => m.ToSpec())];
+
+    /// <summary>
+    /// The mounts the user asked for, -Volume then -Tmpfs, as docker describes them. Volumes are created here (an
+    /// anonymous one under a new name), so call this once per container and keep the result: it is what the
+    /// container's record holds, and what <see cref="SpecContext.Mounts"/> hands to <see cref="Build"/>.
+    /// </summary>
+    public static IReadOnlyList<ContainerMount> UserMounts(RunOptions options, VolumeStore? volumes)
     {
-        List<MountSpec> mounts = [.. DefaultMounts(options.Privileged), .. NetworkFiles.Mounts(options.ReadOnly)];
+        List<ContainerMount> mounts = [];
         HashSet<string> destinations = [];
         foreach (string volume in options.Volumes ?? [])
         {
-            MountSpec mount = Volume(volume, volumes);
+            ContainerMount mount = Volume(volume, volumes);
             Claim(destinations, mount.Destination, volume);
             mounts.Add(mount);
         }
 
         foreach (string tmpfs in options.Tmpfs ?? [])
         {
-            MountSpec mount = Tmpfs(tmpfs);
+            ContainerMount mount = Tmpfs(tmpfs);
             Claim(destinations, mount.Destination, tmpfs);
             mounts.Add(mount);
         }
@@ -58,16 +66,12 @@ public static partial class SpecBuilder
         return mounts;
     }
 
-    /// <summary>The mounts of <paramref name="spec"/> that the user asked for (-Volume, -Tmpfs): those after the fixed ones.</summary>
-    public static IReadOnlyList<MountSpec> UserMounts(RuntimeSpec spec, RunOptions options) =>
-        [.. spec.Mounts.Skip(DefaultMounts(options.Privileged).Count + NetworkFiles.Mounts(options.ReadOnly).Count)];
-
     /// <summary>
     /// docker -v: <c>/host:/ctr[:opts]</c> binds a host path (created when missing, as -v does), <c>name:/ctr[:opts]</c>
     /// mounts a named volume and <c>/ctr</c> a new anonymous one. Options: ro, rw, nocopy, the propagation words,
     /// and z/Z (SELinux relabelling, which does not apply here).
     /// </summary>
-    private static MountSpec Volume(string text, VolumeStore? volumes)
+    private static ContainerMount Volume(string text, VolumeStore? volumes)
     {
         string[] parts = text.Split(':');
         if (parts.Length > 3 || parts.Any(p => p.Length == 0))
@@ -95,7 +99,7 @@ public static partial class SpecBuilder
                 Directory.CreateDirectory(host);
             }
 
-            return new MountSpec { Destination = destination, Type = "bind", Source = host, Options = options };
+            return new ContainerMount { Destination = destination, Type = ContainerMount.BindType, Source = host, Options = options };
         }
 
         if (volumes is null)
@@ -103,6 +107,7 @@ public static partial class SpecBuilder
             throw InvalidVolume(text, "named volumes need the engine's volume store");
         }
 
+        // An anonymous volume gets a name like docker's: 64 hex digits.
         string name = source ?? Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
         string data = volumes.Ensure(name);
         if (!words.Contains("nocopy"))
@@ -110,11 +115,14 @@ public static partial class SpecBuilder
             options.Add(CopyUpOption);
         }
 
-        return new MountSpec { Destination = destination, Type = "bind", Source = data, Options = options };
+        return new ContainerMount
+        {
+            Destination = destination, Type = ContainerMount.VolumeType, Name = name, Anonymous = source is null, Source = data, Options = options,
+        };
     }
 
     /// <summary>docker --tmpfs: <c>/path[:options]</c>, options as for mount(8) (size=, mode=, exec, …).</summary>
-    private static MountSpec Tmpfs(string text)
+    private static ContainerMount Tmpfs(string text)
     {
         int colon = text.IndexOf(':');
         string destination = colon < 0 ? text : text[..colon];
@@ -125,7 +133,7 @@ public static partial class SpecBuilder
             options.AddRange(text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries));
         }
 
-        return new MountSpec { Destination = destination, Type = "tmpfs", Source = "tmpfs", Options = options };
+        return new ContainerMount { Destination = destination, Type = ContainerMount.TmpfsType, Source = "tmpfs", Options = options };
     }
 
     private static void ValidateDestination(string destination, string text)

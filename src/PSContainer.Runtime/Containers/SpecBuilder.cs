@@ -26,7 +26,7 @@ public static partial class SpecBuilder
         string hostname = options.Hostname ?? (hostNetwork ? System.Net.Dns.GetHostName() : containerId[..12]);
         var args = Arguments(config, options);
         var user = ContainerUser.Resolve(options.User ?? config.User, context?.Files ?? RootfsFiles.FromLayers([]));
-        var env = Environment(config.Env, hostname, options.Environment).ToList();
+        var env = Environment(config.Env, hostname, [.. options.EnvFileVariables ?? [], .. options.Environment ?? new Dictionary<string, string>()]).ToList();
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
         {
             env.Add("HOME=" + user.Home);
@@ -53,7 +53,7 @@ public static partial class SpecBuilder
             },
             Root = new RootSpec { Path = "rootfs", Readonly = options.ReadOnly },
             Hostname = hostname,
-            Mounts = MountsFor(options, context?.Volumes),
+            Mounts = MountsFor(options, context?.Mounts ?? UserMounts(options, context?.Volumes)),
             Linux = new LinuxSpec
             {
                 Namespaces = namespaces,
@@ -81,8 +81,11 @@ public static partial class SpecBuilder
         return args;
     }
 
-    /// <summary>The image's Env, PATH if it has none, HOSTNAME, then the run's variables (which win).</summary>
-    public static IReadOnlyList<string> Environment(IReadOnlyList<string>? imageEnv, string hostname, IReadOnlyDictionary<string, string>? overrides)
+    /// <summary>
+    /// The image's Env, PATH if it has none, HOSTNAME, then the run's variables in order, each replacing an earlier
+    /// value of its name in place (docker's order: image, env files, -e).
+    /// </summary>
+    public static IReadOnlyList<string> Environment(IReadOnlyList<string>? imageEnv, string hostname, IEnumerable<KeyValuePair<string, string>>? overrides)
     {
         var env = new List<string>(imageEnv ?? []);
         if (!env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
@@ -90,7 +93,7 @@ public static partial class SpecBuilder
             env.Insert(0, DefaultPath);
         }
         Set(env, "HOSTNAME", hostname);
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        foreach (var (key, value) in overrides ?? [])
         {
             if (string.IsNullOrEmpty(key) || key.Contains('='))
             {

@@ -8,4 +8,7 @@ public sealed record SpecContext
 
     /// <summary>Where named volumes live; -Volume with a name fails without it.</summary>
     public VolumeStore? Volumes { get; init; }
+
+    /// <summary>The container's own mounts, made once by <see cref="SpecBuilder.UserMounts"/>; made from the options (and <see cref="Volumes"/>) when null.</summary>
+    public IReadOnlyList<ContainerMount>? Mounts { get; init; }
 }

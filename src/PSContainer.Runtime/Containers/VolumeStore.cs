@@ -1,15 +1,30 @@
 using System.Text.RegularExpressions;
 using PSContainer.Runtime.Errors;
+using PSContainer.Runtime.Linux;
 
 namespace PSContainer.Runtime.Containers;
 
 /// <summary>
-/// Named volumes, docker's local driver layout: <c>&lt;store&gt;/volumes/&lt;name&gt;/_data</c> is what containers mount.
+/// Volumes, docker's local driver layout: <c>&lt;store&gt;/volumes/&lt;name&gt;/_data</c> is what containers mount.
 /// A volume is created on first use; the directory appears whole (built as <c>new-*</c>, then renamed), so two
 /// processes creating the same volume at once end up sharing one and a kill -9 never leaves half a volume.
+/// A volume is deleted the same way round: renamed to <c>.removing-*</c> (gone at once, the name free), then deleted
+/// by <see cref="EmptyTrashAsync"/> or by the next garbage collection (<see cref="EmptyTrash"/>) if that was cut short.
+/// The names of those files start with a dot, which no volume name can.
 /// </summary>
+/// <remarks>
+/// Which container uses which volume is in the containers' records; <see cref="ContainerStore"/> keeps the two
+/// consistent under <see cref="Lock"/>: a container becomes visible, and a volume is found unused and renamed away,
+/// only while it is held.
+/// </remarks>
 public sealed partial class VolumeStore
 {
+    /// <summary>The prefix a volume's directory is renamed to while it is deleted.</summary>
+    public const string RemovingPrefix = ".removing-";
+
+    private const string LockFile = ".lock";
+    private const string TrashLockFile = ".removing.lock";
+
     public VolumeStore(string root)
     {
         Root = Path.GetFullPath(root);
@@ -51,6 +66,93 @@ public sealed partial class VolumeStore
         }
 
         return data;
+    }
+
+    /// <summary>The <c>_data</c> directory of volume <paramref name="name"/> (which may not exist).</summary>
+    public string DataPath(string name) => Path.Combine(Root, name, "_data");
+
+    /// <summary>
+    /// The lock that ties volumes to containers (exclusive): held while a container that uses volumes is made visible,
+    /// and while a removal checks that no container uses a volume and renames it away. Nothing else is ever waited
+    /// for while it is held, so it may be taken under any other lock.
+    /// </summary>
+    public FileLock Lock()
+    {
+        Directory.CreateDirectory(Root);
+        return FileLock.Acquire(Path.Combine(Root, LockFile));
+    }
+
+    /// <summary>As <see cref="Lock"/>, waiting without blocking a thread.</summary>
+    public async Task<FileLock> LockAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Root);
+        return await FileLock.AcquireAsync(Path.Combine(Root, LockFile), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Renames volume <paramref name="name"/> to <c>.removing-*</c>: from now on it does not exist, and the name can be
+    /// used again. The caller holds <see cref="Lock"/> and has made sure no container uses it. False when there is no
+    /// such volume.
+    /// </summary>
+    public bool MoveToTrash(string name)
+    {
+        if (!IsValidName(name))
+        {
+            return false; // never a path of ours: "..", "/x", ".removing-*"
+        }
+
+        string volume = Path.Combine(Root, name);
+        if (!Directory.Exists(volume))
+        {
+            return false;
+        }
+
+        Directory.Move(volume, Path.Combine(Root, RemovingPrefix + Guid.NewGuid().ToString("N")));
+        return true;
+    }
+
+    /// <summary>Deletes every renamed-away volume, waiting for whoever is deleting them now.</summary>
+    public async Task EmptyTrashAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Root))
+        {
+            return;
+        }
+
+        using var trash = await FileLock.AcquireAsync(Path.Combine(Root, TrashLockFile), cancellationToken).ConfigureAwait(false);
+        DeleteTrash();
+    }
+
+    /// <summary>The garbage collection: deletes every renamed-away volume, unless someone is at it already.</summary>
+    public void EmptyTrash()
+    {
+        if (!Directory.Exists(Root))
+        {
+            return;
+        }
+
+        using var trash = FileLock.TryAcquire(Path.Combine(Root, TrashLockFile));
+        if (trash is not null)
+        {
+            DeleteTrash();
+        }
+    }
+
+    /// <summary>
+    /// Deletes the <c>.removing-*</c> directories, under the trash lock, through descriptors: a volume is the
+    /// containers' to fill, with links to anywhere, and none is followed. Nothing mounted beneath one is walked into.
+    /// </summary>
+    private void DeleteTrash()
+    {
+        foreach (string doomed in Directory.EnumerateDirectories(Root, RemovingPrefix + "*"))
+        {
+            if (ContainerDirectory.MountsBeneath(doomed).Count > 0)
+            {
+                throw new IOException($"{doomed}: has mounts beneath it; not deleting through them");
+            }
+
+            DirectoryTree.RemoveAll(doomed);
+        }
     }
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]

@@ -47,6 +47,16 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
     [Alias("Env")]
     public Hashtable? Environment { get; set; }
 
+    /// <summary>
+    /// Files of environment variables, read in order (docker --env-file): one NAME=value per line, the value taken as
+    /// it is (quotes are not removed); a line with only NAME passes this session's $env:NAME, and is left out when that
+    /// is not set; blank lines and lines starting with # are skipped. Later files override earlier ones, -Environment
+    /// overrides them all, and they all override the image's Env. A missing file is an error (EnvFileNotFound).
+    /// </summary>
+    [Parameter(ParameterSetName = RunSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? EnvFile { get; set; }
+
     /// <summary>The working directory inside the container.</summary>
     [Parameter(ParameterSetName = RunSet)]
     [Alias("Workdir")]
@@ -129,12 +139,14 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
 
     // ---- end of lifecycle options ----
 
+    /// <summary>The run options the parameters describe; read (env files) and checked before any image is pulled, as docker does.</summary>
     protected RunOptions Options() => new()
     {
         Name = Name,
         Command = ArgumentList,
         Entrypoint = Entrypoint,
         Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
+        EnvFileVariables = EnvFile?.SelectMany(ReadEnvFile).ToList(),
         WorkingDirectory = WorkingDirectory,
         Hostname = Hostname,
         User = User,
@@ -152,6 +164,10 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
         Labels = Label?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
         AutoRemove = Remove,
     };
+
+    /// <summary>An env file's variables; the path is PowerShell's (relative to the current location), a bare name's value this process's.</summary>
+    private IReadOnlyList<KeyValuePair<string, string>> ReadEnvFile(string path) =>
+        Runtime.Containers.EnvFile.Read(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path), System.Environment.GetEnvironmentVariable);
 
     /// <summary>The image from the store, pulled first (with docker's status lines) as -Pull says: when missing, always, or never.</summary>
     protected ContainerImage FindOrPull()

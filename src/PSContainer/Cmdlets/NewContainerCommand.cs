@@ -22,8 +22,9 @@ public sealed class NewContainerCommand : ContainerRunCommandBase
     {
         try
         {
+            var options = Options();
             var image = FindOrPull();
-            WriteObject(Run(new PipelinePump(), () => Engine.Containers.CreateAsync(image, Image, Options(), CancellationToken)));
+            WriteObject(Run(new PipelinePump(), () => Engine.Containers.CreateAsync(image, Image, options, CancellationToken)));
         }
         catch (PipelineStoppedException)
         {

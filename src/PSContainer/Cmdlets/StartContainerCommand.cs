@@ -23,6 +23,7 @@ namespace PSContainer.Commands.Cmdlets;
 /// <example><code>Start-Container hello-world</code></example>
 /// <example><code>Start-Container busybox sh -c 'echo $$; hostname'</code></example>
 /// <example><code>'hello' | Start-Container busybox -- wc -c</code></example>
+/// <example><code>Start-Container busybox -EnvFile ./app.env -Environment @{ DEBUG = '1' } env</code></example>
 /// <example><code>$web = Start-Container busybox -Detach -Name web -Label @{ tier = 'frontend' } httpd -f -p 8080</code></example>
 /// <example><code>Get-Container -All -Name web | Start-Container -PassThru</code></example>
 /// <example><code>Start-Container -Name build -Attach</code></example>
@@ -97,8 +98,9 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         Container container;
         try
         {
+            var options = Options();
             var image = FindOrPull();
-            container = Run(new PipelinePump(), () => Engine.Containers.CreateAsync(image, Image, Options(), CancellationToken));
+            container = Run(new PipelinePump(), () => Engine.Containers.CreateAsync(image, Image, options, CancellationToken));
         }
         catch (PipelineStoppedException)
         {

@@ -14,14 +14,21 @@ namespace PSContainer.Tests.Containers;
 public sealed class ContainerStoreTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _volumeDir = new();
+    private readonly VolumeStore _volumes;
     private readonly ContainerStore _store;
 
     public ContainerStoreTests()
     {
-        _store = new ContainerStore(_dir.Path);
+        _volumes = new VolumeStore(_volumeDir.Path);
+        _store = new ContainerStore(_dir.Path, _volumes);
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _volumeDir.Dispose();
+    }
 
     [Fact]
     public async Task NamesAreUniqueAndRenamesKeepThemSo()
@@ -133,9 +140,88 @@ public sealed class ContainerStoreTests : IDisposable
         Assert.Equal(0, read.ExitCode);
     }
 
-    private Task<Container> CreateAsync(string name, bool autoRemove = false) =>
+    [Fact]
+    public async Task RemovingWithVolumesDeletesTheAnonymousOnesNoOtherContainerUses()
+    {
+        string outside = Directory.CreateDirectory(_dir.Combine("..", Path.GetFileName(_volumeDir.Path) + "-outside")).FullName;
+        File.WriteAllText(Path.Combine(outside, "precious"), "keep me");
+        ContainerMount alone = Anonymous(), shared = Anonymous(), named = Volume("keep"), bind = new() { Type = ContainerMount.BindType, Source = outside, Destination = "/b" };
+        File.WriteAllText(Path.Combine(alone.Source!, "file"), "data");
+        File.CreateSymbolicLink(Path.Combine(alone.Source!, "escape"), outside);
+        Container c = await CreateAsync("with-volumes", mounts: [alone, shared, named, bind]);
+        await CreateAsync("other", mounts: [Volume(shared.Name!)]); // mounts c's anonymous volume by its name
+
+        _store.Remove(c.Directory, removeVolumes: true);
+        await _store.EmptyVolumeTrashAsync(CancellationToken.None);
+
+        Assert.False(Directory.Exists(Path.Combine(_volumeDir.Path, alone.Name!)));
+        Assert.True(Directory.Exists(shared.Source), "another container uses it");
+        Assert.True(Directory.Exists(named.Source), "a named volume is never removed with a container");
+        Assert.Equal("keep me", File.ReadAllText(Path.Combine(outside, "precious")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_volumeDir.Path, VolumeStore.RemovingPrefix + "*"));
+        Assert.Null(_store.Find("with-volumes"));
+        Directory.Delete(outside, recursive: true);
+    }
+
+    [Fact]
+    public async Task RemovingWithoutVolumesKeepsThemAll()
+    {
+        ContainerMount anonymous = Anonymous();
+        Container c = await CreateAsync("plain", mounts: [anonymous]);
+        File.WriteAllBytes(Path.Combine(c.Directory, ContainerStore.RemoveVolumesFile), []); // an older removal with -Volumes that stopped short
+
+        _store.Remove(c.Directory, removeVolumes: false);
+        await _store.EmptyVolumeTrashAsync(CancellationToken.None);
+
+        Assert.True(Directory.Exists(anonymous.Source));
+        Assert.False(Directory.Exists(c.Directory));
+    }
+
+    [Fact]
+    public async Task ARemovalWithVolumesCutShortIsFinishedByTheGarbageCollection()
+    {
+        ContainerMount anonymous = Anonymous();
+        Container c = await CreateAsync("cut-short", mounts: [anonymous]);
+        // What a kill -9 after the rename leaves: removing-<id>, saying its volumes go with it.
+        File.WriteAllBytes(Path.Combine(c.Directory, ContainerStore.RemoveVolumesFile), []);
+        string removing = Path.Combine(_dir.Path, ContainerDirectory.RemovingPrefix + c.Id);
+        Directory.Move(c.Directory, removing);
+        // ... and a volume renamed away whose deletion was cut short.
+        string trashed = Path.Combine(_volumeDir.Path, VolumeStore.RemovingPrefix + "cut");
+        Directory.CreateDirectory(Path.Combine(trashed, "_data", "deep"));
+
+        using (FileLock.TryAcquire(Path.Combine(_volumeDir.Path, ".removing.lock"))!)
+        {
+            _store.CollectGarbage();
+            Assert.True(Directory.Exists(trashed), "a removal deleting volumes right now is left to finish");
+        }
+
+        _store.CollectGarbage();
+        Assert.False(Directory.Exists(removing));
+        Assert.False(Directory.Exists(anonymous.Source));
+        Assert.False(Directory.Exists(trashed));
+    }
+
+    [Fact]
+    public async Task ANewContainersVolumesExistWhenItBecomesVisible()
+    {
+        ContainerMount named = Volume("renamed-away");
+        Assert.True(_volumes.MoveToTrash("renamed-away")); // a removal that found it unused a moment ago
+
+        await CreateAsync("late", mounts: [named]);
+
+        Assert.True(Directory.Exists(named.Source));
+    }
+
+    private ContainerMount Anonymous() =>
+        Volume(ContainerNames.NewId()) with { Anonymous = true };
+
+    private ContainerMount Volume(string name) =>
+        new() { Type = ContainerMount.VolumeType, Name = name, Source = _volumes.Ensure(name), Destination = "/" + name[..4] };
+
+    private Task<Container> CreateAsync(string name, bool autoRemove = false, IReadOnlyList<ContainerMount>? mounts = null) =>
         _store.CreateAsync(
-            new ContainerRecord { Id = ContainerNames.NewId(), Name = name, Image = "busybox", ImageId = "sha256:00", Command = ["true"], Created = DateTimeOffset.UtcNow, AutoRemove = autoRemove },
+            new ContainerRecord { Id = ContainerNames.NewId(), Name = name, Image = "busybox", ImageId = "sha256:00", Command = ["true"], Created = DateTimeOffset.UtcNow, AutoRemove = autoRemove, Mounts = mounts },
             new RuntimeSpec { Process = new ProcessSpec { Args = ["true"] } },
             _ => [],
             CancellationToken.None);

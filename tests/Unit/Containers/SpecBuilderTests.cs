@@ -124,6 +124,24 @@ public sealed class SpecBuilderTests : IDisposable
         Assert.Contains("ro", spec.Mounts.Single(m => m.Destination == "/etc/hosts").Options!);
     }
 
+    [Fact]
+    public void TheContainersMountsTellBindsNamedAndAnonymousVolumesAndTmpfsApart()
+    {
+        var volumes = new VolumeStore(_temp.Combine("volumes"));
+        string host = _temp.Combine("host");
+
+        var mounts = SpecBuilder.UserMounts(new RunOptions { Volumes = [host + ":/h", "named:/n", "/anon"], Tmpfs = ["/t"] }, volumes);
+
+        Assert.Equal(
+            [(ContainerMount.BindType, null, false), (ContainerMount.VolumeType, "named", false), (ContainerMount.VolumeType, mounts[2].Name, true), (ContainerMount.TmpfsType, null, false)],
+            mounts.Select(m => (m.Type, m.Name, m.Anonymous)));
+        Assert.Matches("^[0-9a-f]{64}$", mounts[2].Name);
+        Assert.Equal(_temp.Combine("volumes", mounts[2].Name!, "_data"), mounts[2].Source);
+        Assert.Equal("bind", mounts[2].ToSpec().Type);
+        RuntimeSpec spec = SpecBuilder.Build(Id, Image, new RunOptions(), new SpecContext { Mounts = mounts });
+        Assert.Equal(mounts.Select(m => m.ToSpec()), spec.Mounts.TakeLast(4));
+    }
+
     [Theory]
     [InlineData("./relative:/x")]
     [InlineData("/a:relative")]
