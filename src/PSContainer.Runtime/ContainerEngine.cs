@@ -41,8 +41,8 @@ public sealed class ContainerEngine
             Users = () => (Containers?.List() ?? []).Select(c => new ImageUser(c.ImageId, c.Name, c.Status is ContainerStatus.Running or ContainerStatus.Paused)),
         };
         Rootfs = new RootfsInspector(content, Images, Path.Combine(root, "snapshots"));
-        var volumes = new VolumeStore(Path.Combine(root, "volumes"));
-        Containers = new ContainerService(new ContainerStore(Path.Combine(root, "containers"), volumes), Images, Snapshotter,
+        var volumes = new VolumeStore(Path.Combine(root, VolumeStore.DirectoryName));
+        Containers = new ContainerService(new ContainerStore(Path.Combine(root, ContainerStore.DirectoryName), volumes), Images, Snapshotter,
             () => new ContainerLauncher(ContainerLauncher.DefaultShimPath), volumes);
     }
 

@@ -5,8 +5,8 @@ using PSContainer.Runtime.Process;
 namespace PSContainer.Shim;
 
 /// <summary>
-/// docker run --rm -d: stage 1 deletes the container once it has ended and its exit is recorded. Attached runs
-/// are removed by the engine instead, which has the exit status to report first.
+/// docker run --rm -d: stage 1 deletes the container, and its anonymous volumes, once it has ended and its exit is
+/// recorded. Attached runs are removed by the engine instead, which has the exit status to report first.
 /// </summary>
 internal static class AutoRemove
 {
@@ -27,7 +27,7 @@ internal static class AutoRemove
                 return;
             }
 
-            ContainerDirectory.Remove(bundleDirectory);
+            ContainerStore.Of(bundleDirectory).RemoveAutoRemoved(bundleDirectory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {

@@ -133,6 +133,18 @@ Describe 'Remove-Container -Volumes' {
         Remove-Container what-if -Volumes
     }
 
+    It 'Start-Container -Remove takes the anonymous volumes along, attached and detached, as docker run --rm does' {
+        $anonymous = { @(Get-ChildItem -Directory $volumes | Where-Object Name -Match '^[0-9a-f]{64}$').Name }
+        $before = & $anonymous
+        $null = Start-Container $busybox -Remove -Volume /anon, 'kept-by-rm:/named' sh -c 'echo x > /anon/file; echo y > /named/file'
+        $LASTEXITCODE | Should -Be 0
+        $null = Start-Container $busybox -Remove -Detach -Name rm-detached -Volume /anon, 'kept-by-rm:/named' sh -c 'echo z > /anon/file'
+        Wait-TestCondition { -not (Get-Container -All -Name rm-detached -ErrorAction SilentlyContinue) } -Because 'psc-shim --remove deletes the container'
+        Wait-TestCondition { -not (Get-ChildItem -Force $volumes -Filter '.removing-*') } -Because 'the removed volumes are deleted'
+        & $anonymous | Where-Object { $_ -notin $before } | Should -BeNullOrEmpty
+        Get-Content (Join-Path $volumes kept-by-rm/_data/file) | Should -Be 'y'
+    }
+
     It 'finishes a removal with -Volumes that a crash interrupted' {
         $c = Start-Container $busybox -Name interrupted-volumes -Volume /anon sh -c 'echo x > /anon/file' -PassThru
         $anon = Get-AnonymousVolume interrupted-volumes

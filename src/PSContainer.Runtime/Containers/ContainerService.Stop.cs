@@ -168,7 +168,8 @@ public sealed partial class ContainerService
     {
         try
         {
-            await RemoveAsync(container, force: false, removeVolumes: false, cancellationToken).ConfigureAwait(false);
+            // docker run --rm takes the container's anonymous volumes with it.
+            await RemoveAsync(container, force: false, removeVolumes: true, cancellationToken).ConfigureAwait(false);
         }
         catch (ContainerRuntimeException e) when (e.ErrorId == "ContainerNotFound")
         {

@@ -83,7 +83,14 @@ public sealed partial class ContainerStore
                     return;
                 }
             }
-            ContainerDirectory.Remove(directory, TrashVolumesOf);
+            if (requireExitedAutoRemove)
+            {
+                RemoveAutoRemoved(directory);
+            }
+            else
+            {
+                ContainerDirectory.Remove(directory, TrashVolumesOf);
+            }
         }
     }
 }

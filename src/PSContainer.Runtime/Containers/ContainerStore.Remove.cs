@@ -30,6 +30,24 @@ public sealed partial class ContainerStore
         ContainerDirectory.Remove(directory, TrashVolumesOf);
     }
 
+    /// <summary>
+    /// docker run --rm: deletes an ended container together with its anonymous volumes that no other container uses
+    /// (docker removes those with an auto-removed container, as with docker rm -v). Synchronous, for psc-shim's
+    /// --remove (which can start no thread) as much as for the engine. The caller holds the container's locks.
+    /// </summary>
+    public void RemoveAutoRemoved(string directory)
+    {
+        Remove(directory, removeVolumes: true);
+        _volumes?.EmptyTrash();
+    }
+
+    /// <summary>The store that holds the container directory <paramref name="directory"/> (the engine's layout: &lt;root&gt;/containers/&lt;id&gt;, &lt;root&gt;/volumes).</summary>
+    public static ContainerStore Of(string directory)
+    {
+        string containers = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)))!;
+        return new ContainerStore(containers, new VolumeStore(Path.Combine(Path.GetDirectoryName(containers)!, VolumeStore.DirectoryName)));
+    }
+
     /// <summary>Deletes what <see cref="Remove"/> renamed away (and any other volume a removal left half-deleted).</summary>
     internal Task EmptyVolumeTrashAsync(CancellationToken cancellationToken) =>
         _volumes?.EmptyTrashAsync(cancellationToken) ?? Task.CompletedTask;

@@ -25,6 +25,9 @@ public sealed partial class ContainerStore
 
     /// <param name="root">The <c>containers</c> directory.</param>
     /// <param name="volumes">The volumes the containers use; without it, no container may use a volume.</param>
+    /// <summary>The name of the containers' directory in the engine's root.</summary>
+    public const string DirectoryName = "containers";
+
     public ContainerStore(string root, VolumeStore? volumes = null)
     {
         _root = root;

@@ -25,6 +25,9 @@ public sealed partial class VolumeStore
     private const string LockFile = ".lock";
     private const string TrashLockFile = ".removing.lock";
 
+    /// <summary>The name of the volumes' directory in the engine's root, beside <see cref="ContainerStore.DirectoryName"/>.</summary>
+    public const string DirectoryName = "volumes";
+
     public VolumeStore(string root)
     {
         Root = Path.GetFullPath(root);
