@@ -54,7 +54,7 @@ public sealed class ContainerExec
             // The container's own files as they are now (its upper layer included), resolved inside its root.
             ContainerUser resolved = ContainerUser.Resolve(name, RootfsFiles.FromProcessRoot(initPid));
             user = new UserSpec { Uid = resolved.Uid, Gid = resolved.Gid, AdditionalGids = resolved.AdditionalGids.Count > 0 ? resolved.AdditionalGids : null };
-            Set(env, "HOME", resolved.Home);
+            SpecBuilder.SetVariable(env, "HOME", resolved.Home);
         }
 
         foreach ((string key, string value) in options.Environment ?? new Dictionary<string, string>())
@@ -64,7 +64,7 @@ public sealed class ContainerExec
                 throw ContainerRuntimeException.InvalidArgument("InvalidEnvironmentVariable", $"invalid environment variable name \"{key}\"", key);
             }
 
-            Set(env, key, value);
+            SpecBuilder.SetVariable(env, key, value);
         }
 
         CapabilitiesSpec? caps = container.Capabilities;
@@ -83,19 +83,5 @@ public sealed class ContainerExec
             Capabilities = caps,
             Terminal = false,
         };
-    }
-
-    private static void Set(List<string> env, string key, string value)
-    {
-        string prefix = key + "=";
-        int index = env.FindIndex(e => e.StartsWith(prefix, StringComparison.Ordinal));
-        if (index >= 0)
-        {
-            env[index] = prefix + value;
-        }
-        else
-        {
-            env.Add(prefix + value);
-        }
     }
 }

@@ -92,19 +92,20 @@ public static partial class SpecBuilder
         {
             env.Insert(0, DefaultPath);
         }
-        Set(env, "HOSTNAME", hostname);
+        SetVariable(env, "HOSTNAME", hostname);
         foreach (var (key, value) in overrides ?? [])
         {
             if (string.IsNullOrEmpty(key) || key.Contains('='))
             {
                 throw ContainerRuntimeException.InvalidArgument("InvalidEnvironmentVariable", $"invalid environment variable name \"{key}\"", key);
             }
-            Set(env, key, value);
+            SetVariable(env, key, value);
         }
         return env;
     }
 
-    private static void Set(List<string> env, string key, string value)
+    /// <summary>Sets <paramref name="key"/> in a KEY=value list: replaces its entry where there is one, else appends it.</summary>
+    internal static void SetVariable(List<string> env, string key, string value)
     {
         string prefix = key + "=";
         int index = env.FindIndex(e => e.StartsWith(prefix, StringComparison.Ordinal));
