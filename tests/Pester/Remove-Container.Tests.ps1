@@ -145,6 +145,28 @@ Describe 'Remove-Container -Volumes' {
         Get-Content (Join-Path $volumes kept-by-rm/_data/file) | Should -Be 'y'
     }
 
+    It 'gives an image''s VOLUME an anonymous volume filled from the image, unless a -Volume covers it; -Remove takes it along' {
+        $seeded = New-TestImage -Name with-volume -Base (New-BusyboxImage).Layout -Volume /data -Cmd sh -Layer {
+            param($RootFs)
+            $null = New-Item -ItemType Directory (Join-Path $RootFs data)
+            Set-Content -LiteralPath (Join-Path $RootFs data/seed) -Value 'from the image'
+        } | Publish-TestImage -Registry $registry -Repository test/with-volume
+        $null = Invoke-ContainerImagePull $seeded.Reference -Quiet
+
+        $out = Start-Container $seeded.Reference -Name image-volume sh -c 'cat /data/seed; echo mine > /data/written; grep -c " /data " /proc/mounts'
+        $out | Should -Be @('from the image', '1')
+        $anon = Get-AnonymousVolume image-volume
+        $anon.Destination | Should -Be '/data'
+        Get-Content (Join-Path $anon.Source written) | Should -Be 'mine' -Because 'the writes went to the volume, not the container''s layer'
+        Remove-Container image-volume -Volumes
+
+        Start-Container $seeded.Reference -Volume covered-data:/data true
+        Get-Content (Join-Path $volumes covered-data/_data/seed) | Should -Be 'from the image' -Because 'a new named volume is filled from the image too'
+        $before = @(Get-ChildItem -Directory $volumes).Name
+        $null = Start-Container $seeded.Reference -Remove true
+        @(Get-ChildItem -Directory $volumes).Name | Where-Object { $_ -notin $before } | Should -BeNullOrEmpty
+    }
+
     It 'finishes a removal with -Volumes that a crash interrupted' {
         $c = Start-Container $busybox -Name interrupted-volumes -Volume /anon sh -c 'echo x > /anon/file' -PassThru
         $anon = Get-AnonymousVolume interrupted-volumes

@@ -320,14 +320,17 @@ function New-TestImage {
         [string]$WorkingDir,
         # The image's StopSignal (umoci config --config.stopsignal).
         [string]$StopSignal,
+        # The image's VOLUMEs (umoci config --config.volume).
+        [string[]]$Volume,
         [string]$Tag = 'latest',
         # Extra input for the cache key, for content the scriptblocks read from elsewhere.
         [string]$CacheKey = ''
     )
 
     $definition = @($script:HarnessVersion, $Base, $Tag, $CacheKey, ($Cmd -join "`0"), ($Entrypoint -join "`0"),
-        ($Environment -join "`0"), $WorkingDir, $StopSignal) + @($Layer | ForEach-Object { $_.ToString() })
-    $config = @{ Environment = $Environment; WorkingDir = $WorkingDir; StopSignal = $StopSignal }
+        ($Environment -join "`0"), $WorkingDir, $StopSignal) + @($Volume | Where-Object { $_ } | ForEach-Object { "volume:$_" }) +
+        @($Layer | ForEach-Object { $_.ToString() })
+    $config = @{ Environment = $Environment; WorkingDir = $WorkingDir; StopSignal = $StopSignal; Volume = $Volume }
     if ($PSBoundParameters.ContainsKey('Cmd')) { $config.Cmd = $Cmd }
     if ($PSBoundParameters.ContainsKey('Entrypoint')) { $config.Entrypoint = $Entrypoint }
     Build-TestLayout -Name $Name -Definition $definition -Base $Base -Tag $Tag -Config $config -AddLayers {
@@ -379,6 +382,7 @@ function Build-TestLayout {
         if ($Config['Environment']) { $configArgs += @($Config['Environment'] | ForEach-Object { "--config.env=$_" }) }
         if ($Config['WorkingDir']) { $configArgs += "--config.workingdir=$($Config['WorkingDir'])" }
         if ($Config['StopSignal']) { $configArgs += "--config.stopsignal=$($Config['StopSignal'])" }
+        if ($Config['Volume']) { $configArgs += @($Config['Volume'] | ForEach-Object { "--config.volume=$_" }) }
         Invoke-Tool umoci $configArgs | Out-Null
         # Every umoci step writes a new manifest and config; drop the ones no tag points to.
         Invoke-Tool umoci gc --layout $layout | Out-Null

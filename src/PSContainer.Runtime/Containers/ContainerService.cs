@@ -43,7 +43,7 @@ public sealed partial class ContainerService
         string id = ContainerNames.NewId();
         var config = _images.Config(image);
         var top = _images.TopChainId(image);
-        var mounts = SpecBuilder.UserMounts(options, _volumes);
+        var mounts = SpecBuilder.UserMounts(options, _volumes, config.Config?.Volumes?.Keys);
         try
         {
             var spec = SpecBuilder.Build(id, config, options,

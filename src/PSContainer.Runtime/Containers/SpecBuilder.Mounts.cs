@@ -45,7 +45,7 @@ public static partial class SpecBuilder
     /// anonymous one under a new name), so call this once per container and keep the result: it is what the
     /// container's record holds, and what <see cref="SpecContext.Mounts"/> hands to <see cref="Build"/>.
     /// </summary>
-    public static IReadOnlyList<ContainerMount> UserMounts(RunOptions options, VolumeStore? volumes)
+    public static IReadOnlyList<ContainerMount> UserMounts(RunOptions options, VolumeStore? volumes, IEnumerable<string>? imageVolumes = null)
     {
         List<ContainerMount> mounts = [];
         HashSet<string> destinations = [];
@@ -61,6 +61,17 @@ public static partial class SpecBuilder
             ContainerMount mount = Tmpfs(tmpfs);
             Claim(destinations, mount.Destination, tmpfs);
             mounts.Add(mount);
+        }
+
+        // The image's VOLUMEs that no mount above covers become anonymous volumes filled from the image, as docker
+        // makes them (moby's daemon/create.go createContainerOSSpecificSettings).
+        foreach (string path in imageVolumes ?? [])
+        {
+            string destination = path.Length > 1 ? path.TrimEnd('/') : path;
+            if (destination.StartsWith('/') && destination != "/" && destinations.Add(Normal(destination)))
+            {
+                mounts.Add(Volume(destination, volumes));
+            }
         }
 
         return mounts;
@@ -144,9 +155,11 @@ public static partial class SpecBuilder
         }
     }
 
+    private static string Normal(string destination) => "/" + string.Join('/', destination.Split('/', StringSplitOptions.RemoveEmptyEntries));
+
     private static void Claim(HashSet<string> destinations, string destination, string text)
     {
-        string normal = "/" + string.Join('/', destination.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        string normal = Normal(destination);
         if (!destinations.Add(normal))
         {
             throw ContainerRuntimeException.InvalidArgument("MountPointDuplicate", $"{text}: duplicate mount point {normal}", text);

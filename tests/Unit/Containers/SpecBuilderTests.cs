@@ -142,6 +142,20 @@ public sealed class SpecBuilderTests : IDisposable
         Assert.Equal(mounts.Select(m => m.ToSpec()), spec.Mounts.TakeLast(4));
     }
 
+    [Fact]
+    public void TheImagesVolumesBecomeAnonymousVolumesUnlessAMountCoversThem()
+    {
+        var volumes = new VolumeStore(_temp.Combine("volumes"));
+
+        var mounts = SpecBuilder.UserMounts(new RunOptions { Volumes = ["mine:/data"], Tmpfs = ["/cache/"] }, volumes,
+            ["/data", "/cache", "/var/lib/db/", "/var/lib/db", "relative", "/"]);
+
+        Assert.Equal(
+            [("/data", "mine", false), ("/cache/", null, false), ("/var/lib/db", mounts[2].Name, true)],
+            mounts.Select(m => (m.Destination, m.Name, m.Anonymous)));
+        Assert.Contains(SpecBuilder.CopyUpOption, mounts[2].ToSpec().Options!);
+    }
+
     [Theory]
     [InlineData("./relative:/x")]
     [InlineData("/a:relative")]
