@@ -19,6 +19,7 @@ public abstract class ContainerTargetCommandBase : ContainerCmdletBase
     [SupportsWildcards]
     [ArgumentCompleter(typeof(ContainerNameCompleter))]
     [ValidateNotNullOrEmpty]
+    [Alias("Id")]
     public string[] Name { get; set; } = [];
 
     /// <summary>Containers, as Get-Container, New-Container and Start-Container return them.</summary>
@@ -27,8 +28,9 @@ public abstract class ContainerTargetCommandBase : ContainerCmdletBase
     public Container[] InputObject { get; set; } = [];
 
     /// <summary>
-    /// The containers this record names. A name without wildcards that matches nothing is a non-terminating
-    /// ContainerNotFound error; a pattern that matches nothing is no error, as elsewhere in PowerShell.
+    /// The containers this record names, each as it is now (a piped object may be older than its container's state).
+    /// A name without wildcards that matches nothing is a non-terminating ContainerNotFound error; a pattern that
+    /// matches nothing is no error, as elsewhere in PowerShell.
     /// </summary>
     protected IEnumerable<Container> Targets()
     {
@@ -36,7 +38,7 @@ public abstract class ContainerTargetCommandBase : ContainerCmdletBase
         {
             foreach (var container in InputObject)
             {
-                yield return container;
+                yield return Engine.Containers.Find(container.Id) ?? container;
             }
             yield break;
         }

@@ -10,9 +10,9 @@ namespace PSContainer.Commands.Cmdlets;
 /// </summary>
 /// <example><code>Get-ContainerProcess web</code></example>
 /// <example><code>Get-Container | Get-ContainerProcess | Where-Object User -ne root</code></example>
-[Cmdlet(VerbsCommon.Get, "ContainerProcess", DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Get, "ContainerProcess", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(ContainerProcess))]
-public sealed class GetContainerProcessCommand : RunningContainerCommandBase
+public sealed class GetContainerProcessCommand : ContainerTargetCommandBase
 {
     protected override void ProcessRecord()
     {

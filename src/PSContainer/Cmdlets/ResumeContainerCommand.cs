@@ -10,9 +10,9 @@ namespace PSContainer.Commands.Cmdlets;
 /// </summary>
 /// <example><code>Resume-Container web</code></example>
 /// <example><code>Get-Container | Resume-Container</code></example>
-[Cmdlet(VerbsLifecycle.Resume, "Container", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsLifecycle.Resume, "Container", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
 [OutputType(typeof(Container))]
-public sealed class ResumeContainerCommand : RunningContainerCommandBase
+public sealed class ResumeContainerCommand : ContainerTargetCommandBase
 {
     /// <summary>Writes each container after it is resumed.</summary>
     [Parameter]

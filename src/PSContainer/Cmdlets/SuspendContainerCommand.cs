@@ -11,9 +11,9 @@ namespace PSContainer.Commands.Cmdlets;
 /// </summary>
 /// <example><code>Suspend-Container web</code></example>
 /// <example><code>Get-Container web* | Suspend-Container -PassThru</code></example>
-[Cmdlet(VerbsLifecycle.Suspend, "Container", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsLifecycle.Suspend, "Container", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
 [OutputType(typeof(Container))]
-public sealed class SuspendContainerCommand : RunningContainerCommandBase
+public sealed class SuspendContainerCommand : ContainerTargetCommandBase
 {
     /// <summary>Writes each container after it is paused.</summary>
     [Parameter]

@@ -6,8 +6,11 @@ using PSContainer.Runtime;
 namespace PSContainer.Commands.Completers;
 
 /// <summary>Completes container names from the local store (never from anywhere else), in docker ps order.</summary>
-public sealed class ContainerNameCompleter : IArgumentCompleter
+public class ContainerNameCompleter : IArgumentCompleter
 {
+    /// <summary>Whether a container is one to offer (all of them here).</summary>
+    protected virtual bool Offers(Runtime.Containers.Container container) => true;
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -22,7 +25,7 @@ public sealed class ContainerNameCompleter : IArgumentCompleter
         {
             yield break;
         }
-        foreach (var container in containers.Where(c => pattern.IsMatch(c.Name)))
+        foreach (var container in containers.Where(c => Offers(c) && pattern.IsMatch(c.Name)))
         {
             yield return new CompletionResult(container.Name, container.Name, CompletionResultType.ParameterValue,
                 $"{container.Name} ({container.Status}, {container.Image})");
