@@ -98,7 +98,7 @@ Describe 'Get-Container' {
     It 'formats like docker ps' {
         $table = Get-Container -All | Format-Table | Out-String -Width 200
         $table | Should -Match 'ContainerId\s+Image\s+Command\s+Created\s+Status\s+Name'
-        $table | Should -Match 'Up (Less than a second|\d+ seconds|About a minute)\s+up-run'
+        $table | Should -Match 'Up (Less than a second|1 second|\d+ seconds|About a minute)\s+up-run'
         $table | Should -Match '"true"\s+.*Exited \(0\) .* ago\s+ok-run'
         $table | Should -Match 'Created\s+just-created'
     }
