@@ -6,8 +6,9 @@ namespace PSContainer.Runtime.Containers;
 
 /// <summary>
 /// Volumes, docker's local driver layout: <c>&lt;store&gt;/volumes/&lt;name&gt;/_data</c> is what containers mount.
-/// A volume is created on first use; the directory appears whole (built as <c>new-*</c>, then renamed), so two
-/// processes creating the same volume at once end up sharing one and a kill -9 never leaves half a volume.
+/// A volume is created on first use; the directory appears whole (built as <c>.new-*</c>, then renamed), so two
+/// processes creating the same volume at once end up sharing one and a kill -9 never leaves half a volume (what it
+/// leaves of a <c>.new-*</c> the garbage collection deletes once it is old enough not to be in use).
 /// A volume is deleted the same way round: renamed to <c>.removing-*</c> (gone at once, the name free), then deleted
 /// by <see cref="EmptyTrashAsync"/> or by the next garbage collection (<see cref="EmptyTrash"/>) if that was cut short.
 /// The names of those files start with a dot, which no volume name can.
@@ -21,6 +22,12 @@ public sealed partial class VolumeStore
 {
     /// <summary>The prefix a volume's directory is renamed to while it is deleted.</summary>
     public const string RemovingPrefix = ".removing-";
+
+    /// <summary>The prefix of a volume being created (a dot: no volume name can take it).</summary>
+    private const string NewPrefix = ".new-";
+
+    /// <summary>How old a <c>.new-*</c> directory must be before the garbage collection takes it for a crash's leftover.</summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
 
     private const string LockFile = ".lock";
     private const string TrashLockFile = ".removing.lock";
@@ -56,7 +63,7 @@ public sealed partial class VolumeStore
         }
 
         Directory.CreateDirectory(Root);
-        string staging = Path.Combine(Root, "new-" + Guid.NewGuid().ToString("N"));
+        string staging = Path.Combine(Root, NewPrefix + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(staging, "_data"));
         try
         {
@@ -142,12 +149,15 @@ public sealed partial class VolumeStore
     }
 
     /// <summary>
-    /// Deletes the <c>.removing-*</c> directories, under the trash lock, through descriptors: a volume is the
+    /// Deletes the <c>.removing-*</c> directories and abandoned <c>.new-*</c> ones, under the trash lock, through descriptors: a volume is the
     /// containers' to fill, with links to anywhere, and none is followed. Nothing mounted beneath one is walked into.
     /// </summary>
     private void DeleteTrash()
     {
-        foreach (string doomed in Directory.EnumerateDirectories(Root, RemovingPrefix + "*"))
+        DateTime abandoned = DateTime.UtcNow - AbandonedAfter;
+        IEnumerable<string> leftovers = Directory.EnumerateDirectories(Root, NewPrefix + "*")
+            .Where(d => Directory.GetLastWriteTimeUtc(d) < abandoned);
+        foreach (string doomed in Directory.EnumerateDirectories(Root, RemovingPrefix + "*").Concat(leftovers).ToList())
         {
             if (ContainerDirectory.MountsBeneath(doomed).Count > 0)
             {

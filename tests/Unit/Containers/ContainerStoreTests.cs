@@ -178,6 +178,25 @@ public sealed class ContainerStoreTests : IDisposable
     }
 
     [Fact]
+    public void AVolumeCreationCutShortLeavesNoVolumeAndIsCollectedOnceOld()
+    {
+        // What a kill -9 inside Ensure leaves: a staging directory, which no volume name can match.
+        string recent = Path.Combine(_volumeDir.Path, ".new-recent");
+        string old = Path.Combine(_volumeDir.Path, ".new-old");
+        Directory.CreateDirectory(Path.Combine(recent, "_data"));
+        Directory.CreateDirectory(Path.Combine(old, "_data"));
+        Directory.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddHours(-1));
+        Assert.False(VolumeStore.IsValidName(".new-recent"));
+
+        _store.CollectGarbage();
+
+        Assert.True(Directory.Exists(recent), "a creation may still be at it");
+        Assert.False(Directory.Exists(old));
+        Assert.Equal(Path.Combine(_volumeDir.Path, "named", "_data"), _volumes.Ensure("named"));
+        Assert.Equal([recent], Directory.EnumerateDirectories(_volumeDir.Path, ".new-*"));
+    }
+
+    [Fact]
     public async Task ARemovalWithVolumesCutShortIsFinishedByTheGarbageCollection()
     {
         ContainerMount anonymous = Anonymous();
