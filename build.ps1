@@ -178,6 +178,12 @@ function Invoke-Test {
         $runs = @(Invoke-UnitTests; Invoke-PesterTests)
     }
     finally {
+        # The test harness lists every temp directory it made there (New-TestTempDirectory): delete them too; rm, not
+        # Remove-Item, so that nothing is deleted through a mount a failed test left and names need not be UTF-8.
+        $made = Join-Path $env:PSCONTAINER_TEST_CACHE 'temp-directories.txt'
+        if (Test-Path -LiteralPath $made) {
+            foreach ($directory in Get-Content -LiteralPath $made) { & rm -rf --one-file-system -- $directory 2>$null }
+        }
         Remove-Item -LiteralPath $env:PSCONTAINER_TEST_CACHE -Recurse -Force -ErrorAction SilentlyContinue
     }
 

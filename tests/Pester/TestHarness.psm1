@@ -8,6 +8,8 @@ Set-StrictMode -Version Latest
 
 # Bump when the way images are built changes, so a persistent cache never serves an old build.
 $script:HarnessVersion = 1
+# The file in the run's cache that lists every directory New-TestTempDirectory made (see build.ps1's Test task).
+$script:TempListFile = 'temp-directories.txt'
 $script:ProbeUserAgent = 'psc-test-harness-probe'
 $script:DefaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
@@ -30,7 +32,10 @@ function Invoke-Tool {
 function New-TestTempDirectory {
     param([string]$Prefix = 'psc-test')
     $path = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-$([guid]::NewGuid().ToString('n').Substring(0, 12))"
-    (New-Item -ItemType Directory -Path $path).FullName
+    $made = (New-Item -ItemType Directory -Path $path).FullName
+    # Listed in the run's cache (build.ps1 deletes every listed directory after the run), from whichever process.
+    if ($env:PSCONTAINER_TEST_CACHE) { Add-Content -LiteralPath (Join-Path (Get-TestCacheDirectory) $script:TempListFile) -Value $made }
+    $made
 }
 
 # Asks the kernel for a free port by binding to port 0. Another process could take it before the
