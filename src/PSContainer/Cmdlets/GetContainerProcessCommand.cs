@@ -14,18 +14,6 @@ namespace PSContainer.Commands.Cmdlets;
 [OutputType(typeof(ContainerProcess))]
 public sealed class GetContainerProcessCommand : ContainerTargetCommandBase
 {
-    protected override void ProcessRecord()
-    {
-        foreach (Container container in Targets())
-        {
-            try
-            {
-                WriteObject(Engine.Cgroups.Processes(container), enumerateCollection: true);
-            }
-            catch (Exception e) when (e is not PipelineStoppedException)
-            {
-                WriteEngineError(e, container.Name);
-            }
-        }
-    }
+    protected override void ProcessRecord() =>
+        ForEach(container => WriteObject(Engine.Cgroups.Processes(container), enumerateCollection: true));
 }

@@ -18,29 +18,17 @@ public sealed class ResumeContainerCommand : ContainerTargetCommandBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => ForEach(container =>
     {
-        foreach (Container container in Targets())
+        if (!ShouldProcess(container.Name, "Resume"))
         {
-            if (!ShouldProcess(container.Name, "Resume"))
-            {
-                continue;
-            }
-
-            try
-            {
-                Engine.Cgroups.Resume(container);
-            }
-            catch (Exception e) when (e is not PipelineStoppedException)
-            {
-                WriteEngineError(e, container.Name);
-                continue;
-            }
-
-            if (PassThru)
-            {
-                WriteObject(Engine.Containers.Find(container.Id) ?? container);
-            }
+            return;
         }
-    }
+
+        Engine.Cgroups.Resume(container);
+        if (PassThru)
+        {
+            WriteObject(Engine.Containers.Find(container.Id) ?? container);
+        }
+    });
 }

@@ -19,29 +19,17 @@ public sealed class SuspendContainerCommand : ContainerTargetCommandBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => ForEach(container =>
     {
-        foreach (Container container in Targets())
+        if (!ShouldProcess(container.Name, "Pause"))
         {
-            if (!ShouldProcess(container.Name, "Pause"))
-            {
-                continue;
-            }
-
-            try
-            {
-                Engine.Cgroups.Pause(container);
-            }
-            catch (Exception e) when (e is not PipelineStoppedException)
-            {
-                WriteEngineError(e, container.Name);
-                continue;
-            }
-
-            if (PassThru)
-            {
-                WriteObject(Engine.Containers.Find(container.Id) ?? container);
-            }
+            return;
         }
-    }
+
+        Engine.Cgroups.Pause(container);
+        if (PassThru)
+        {
+            WriteObject(Engine.Containers.Find(container.Id) ?? container);
+        }
+    });
 }
