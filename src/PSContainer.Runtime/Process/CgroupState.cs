@@ -20,8 +20,29 @@ public sealed record CgroupState
     public Cgroup ToCgroup() => new(Directories);
 
     public void WriteTo(string bundleDirectory) =>
-        AtomicFile.Write(Path.Combine(bundleDirectory, FileName),
-            JsonSerializer.SerializeToUtf8Bytes(this, ProcessJsonContext.Default.CgroupState), durable: false);
+        AtomicFile.Write(Path.Combine(bundleDirectory, FileName), ToJson(), durable: false);
+
+    /// <summary>The record as the source-generated context writes it, without the serializer (see <see cref="JsonRecord"/>).</summary>
+    internal byte[] ToJson() => JsonRecord.Write(w =>
+    {
+        w.WriteStartArray("directories");
+        foreach (CgroupDirectory directory in Directories)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", directory.Path);
+            w.WriteBoolean("unified", directory.Unified);
+            w.WriteStartArray("controllers");
+            foreach (string controller in directory.Controllers)
+            {
+                w.WriteStringValue(controller);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    });
 
     /// <summary>Reads cgroup.json, or returns null if the container never had a cgroup.</summary>
     public static CgroupState? ReadFrom(string bundleDirectory)

@@ -30,8 +30,17 @@ public sealed record ExitStatus
     public DateTimeOffset FinishedAt { get; set; }
 
     public void WriteTo(string bundleDirectory) =>
-        AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ExitStatusFile),
-            JsonSerializer.SerializeToUtf8Bytes(this, ProcessJsonContext.Default.ExitStatus), durable: false);
+        AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ExitStatusFile), ToJson(), durable: false);
+
+    /// <summary>The record as the source-generated context writes it, without the serializer (see <see cref="JsonRecord"/>).</summary>
+    internal byte[] ToJson() => JsonRecord.Write(w =>
+    {
+        w.WriteNumber("exitCode", ExitCode);
+        w.WriteNumberOrNull("signal", Signal);
+        w.WriteString("error", Error);
+        w.WriteBoolean("oomKilled", OOMKilled);
+        w.WriteString("finishedAt", FinishedAt);
+    });
 
     /// <summary>Reads exit.json, or returns null if it has not been written.</summary>
     public static ExitStatus? ReadFrom(string bundleDirectory)

@@ -31,15 +31,26 @@ public sealed record ShimState
     [JsonPropertyName("startedAt")]
     public DateTimeOffset StartedAt { get; set; }
 
-    /// <summary>True while the monitor that wrote this record is alive (not a zombie, not a reused pid).</summary>
+    /// <summary>True while the monitor that wrote this record is alive (not a zombie, not a reused pid). Not part of the file.</summary>
+    [JsonIgnore]
     public bool IsShimAlive => ProcessIdentity.IsSameAndAlive(ShimPid, ShimStartTime);
 
-    /// <summary>True while the container's init that this record names is alive.</summary>
+    /// <summary>True while the container's init that this record names is alive. Not part of the file.</summary>
+    [JsonIgnore]
     public bool IsInitAlive => ProcessIdentity.IsSameAndAlive(Pid, PidStartTime);
 
     public void WriteTo(string bundleDirectory) =>
-        AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ShimStateFile),
-            JsonSerializer.SerializeToUtf8Bytes(this, ProcessJsonContext.Default.ShimState), durable: false);
+        AtomicFile.Write(Path.Combine(bundleDirectory, Bundle.ShimStateFile), ToJson(), durable: false);
+
+    /// <summary>The record as the source-generated context writes it, without the serializer (see <see cref="JsonRecord"/>).</summary>
+    internal byte[] ToJson() => JsonRecord.Write(w =>
+    {
+        w.WriteNumber("shimPid", ShimPid);
+        w.WriteNumber("pid", Pid);
+        w.WriteNumber("shimStartTime", ShimStartTime);
+        w.WriteNumber("pidStartTime", PidStartTime);
+        w.WriteString("startedAt", StartedAt);
+    });
 
     /// <summary>Reads shim.json, or returns null if it has not been written (yet).</summary>
     public static ShimState? ReadFrom(string bundleDirectory)
