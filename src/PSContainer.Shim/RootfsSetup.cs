@@ -2,6 +2,7 @@ using PSContainer.Runtime.Containers;
 using PSContainer.Runtime.Linux;
 using PSContainer.Runtime.Process;
 using PSContainer.Runtime.Spec;
+using PSContainer.Runtime.Snapshots;
 using Mount = PSContainer.Runtime.Snapshots.Mount;
 
 namespace PSContainer.Shim;
@@ -38,6 +39,7 @@ internal static class RootfsSetup
             string target = string.IsNullOrEmpty(mount.Target) || mount.Target == "/"
                 ? rootfs
                 : Path.Join(rootfs, mount.Target);
+            OverlaySnapshotter.ClearVolatileMarker(mount);
             Mounter.Mount(mount, target);
         }
 

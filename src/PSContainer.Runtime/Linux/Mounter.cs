@@ -145,7 +145,15 @@ public static unsafe class Mounter
             rest.Insert(0, "lowerdir=" + string.Join(':', lower));
         }
 
-        Syscall(source, target, "overlay", options.Flags & ~(ulong)MS_REC, rest.Count == 0 ? null : string.Join(',', rest));
+        try
+        {
+            Syscall(source, target, "overlay", options.Flags & ~(ulong)MS_REC, rest.Count == 0 ? null : string.Join(',', rest));
+        }
+        catch (LinuxException e) when (e.Errno == Errno.EINVAL && rest.Remove("volatile"))
+        {
+            // A kernel before 5.10: no "volatile". It only spares syncs, so mount without it.
+            Syscall(source, target, "overlay", options.Flags & ~(ulong)MS_REC, rest.Count == 0 ? null : string.Join(',', rest));
+        }
     }
 
     internal static bool TryMountOverlayWithFsConfig(string source, string target, MountOptions options)

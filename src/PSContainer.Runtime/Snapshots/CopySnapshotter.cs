@@ -26,7 +26,7 @@ public sealed class CopySnapshotter : SnapshotStore
     /// content is the container's own and is kept) and returns a read-write recursive bind mount of it.
     /// <paramref name="workDirectory"/> is created but unused.
     /// </summary>
-    public override IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory)
+    public override IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory, bool ephemeral = false)
     {
         string upper = Path.GetFullPath(upperDirectory);
         Directory.CreateDirectory(upper);

@@ -34,9 +34,10 @@ public interface ISnapshotter
     /// <summary>
     /// The mounts that make a container's root filesystem: the chain ending at <paramref name="topChainId"/>
     /// (null for an image without layers) as read-only lower layers, <paramref name="upperDirectory"/> and
-    /// <paramref name="workDirectory"/> (created if missing) for the container's own changes.
+    /// <paramref name="workDirectory"/> (created if missing) for the container's own changes. An
+    /// <paramref name="ephemeral"/> container's changes die with it (docker run --rm): they need not reach the disk.
     /// </summary>
-    IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory);
+    IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory, bool ephemeral = false);
 
     /// <summary>Removes a committed snapshot (the caller checks that nothing uses it). Returns false if absent.</summary>
     bool Remove(Digest chainId);

@@ -25,9 +25,32 @@ public sealed class OverlaySnapshotter : SnapshotStore
     /// <summary>
     /// One overlay mount: <c>lowerdir+=</c> for each layer of the chain, top first (an empty directory for an image
     /// without layers), then <c>upperdir=</c> and <c>workdir=</c>. Even a single-layer image gets an overlay, so that
-    /// the container's writes land in its upper directory and never in the shared snapshot.
+    /// the container's writes land in its upper directory and never in the shared snapshot. An ephemeral container's
+    /// overlay is <c>volatile</c> (podman does the same for run --rm): no sync of the upper filesystem when it is
+    /// unmounted or when the container calls fsync — its upper directory is deleted when it ends anyway.
     /// </summary>
-    public override IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory)
+    /// <summary>overlayfs's "volatile" (Linux 5.10): the upper filesystem is never synced for this mount.</summary>
+    public const string VolatileOption = "volatile";
+
+    /// <summary>
+    /// A volatile overlay leaves &lt;workdir&gt;/work/incompat/volatile behind, and the kernel refuses to mount that
+    /// upper directory again while it is there (after a crash its content cannot be trusted). Before a container
+    /// is mounted again (docker restart), its previous run has ended and its mount is gone: the marker is cleared.
+    /// </summary>
+    public static void ClearVolatileMarker(Mount mount)
+    {
+        string? work = mount.Options?.FirstOrDefault(o => o.StartsWith("workdir=", StringComparison.Ordinal))?["workdir=".Length..];
+        if (mount.Type == "overlay" && work is not null && mount.Options!.Contains(VolatileOption))
+        {
+            string marker = Path.Combine(work, "work", "incompat");
+            if (Directory.Exists(marker))
+            {
+                Directory.Delete(marker, recursive: true);
+            }
+        }
+    }
+
+    public override IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory, bool ephemeral = false)
     {
         var lowers = topChainId is { } top ? Chain(top) : [EmptyDirectory()];
         string upper = Path.GetFullPath(upperDirectory);
@@ -41,6 +64,10 @@ public sealed class OverlaySnapshotter : SnapshotStore
         }
         options.Add("upperdir=" + upper);
         options.Add("workdir=" + work);
+        if (ephemeral)
+        {
+            options.Add(VolatileOption);
+        }
         return [new Mount { Type = "overlay", Source = "overlay", Options = options }];
     }
 

@@ -127,7 +127,7 @@ public abstract class SnapshotStore : ISnapshotter
         return true;
     }
 
-    public abstract IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory);
+    public abstract IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory, bool ephemeral = false);
 
     /// <summary>Fills <paramref name="fs"/> (a fresh, private directory) with the snapshot's content; returns the layer's size.</summary>
     protected abstract long Populate(string fs, Digest? parentChainId, LayerSource layer, CancellationToken cancellationToken);

@@ -17,6 +17,7 @@ internal static unsafe class OverlayMountHelper
     private const int SysFsopen = 430;
     private const int SysFsconfig = 431;
     private const int SysFsmount = 432;
+    private const int FsconfigSetFlag = 0;
     private const int FsconfigSetString = 1;
     private const int FsconfigCmdCreate = 6;
     private const int MoveMountFEmptyPath = 4;
@@ -32,9 +33,10 @@ internal static unsafe class OverlayMountHelper
             foreach (string option in mount.Options)
             {
                 int eq = option.IndexOf('=');
-                string key = option[..eq], value = option[(eq + 1)..];
-                long rc = (long)(ssize_t)Sys.syscall(SysFsconfig, fs, FsconfigSetString, Z(key), Z(value), 0);
-                Assert.True(rc == 0, $"fsconfig {key}={value}: errno {Sys.errno}");
+                long rc = eq < 0
+                    ? (long)(ssize_t)Sys.syscall(SysFsconfig, fs, FsconfigSetFlag, Z(option), null, 0)
+                    : (long)(ssize_t)Sys.syscall(SysFsconfig, fs, FsconfigSetString, Z(option[..eq]), Z(option[(eq + 1)..]), 0);
+                Assert.True(rc == 0, $"fsconfig {option}: errno {Sys.errno}");
             }
             Assert.True((long)(ssize_t)Sys.syscall(SysFsconfig, fs, FsconfigCmdCreate, null, null, 0) == 0, $"fsconfig create: errno {Sys.errno}");
             int mnt = (int)(long)(ssize_t)Sys.syscall(SysFsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);

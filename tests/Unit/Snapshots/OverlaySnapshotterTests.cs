@@ -34,6 +34,20 @@ public sealed class OverlaySnapshotterTests : SnapshotterConformance<OverlaySnap
     }
 
     [Fact]
+    public async Task Ephemeral_rootfs_is_volatile_and_can_be_mounted_again_once_its_marker_is_cleared()
+    {
+        var l1 = await Apply(null, new TarBuilder().File("a", "a").Build());
+        Assert.DoesNotContain(OverlaySnapshotter.VolatileOption, Assert.Single(Snapshots.PrepareRootfs(l1, Path.Combine(Work, "k"), Path.Combine(Work, "kw"))).Options!);
+        var mount = Assert.Single(Snapshots.PrepareRootfs(l1, Path.Combine(Work, "u"), Path.Combine(Work, "w"), ephemeral: true));
+        Assert.Equal(OverlaySnapshotter.VolatileOption, mount.Options![^1]);
+
+        WithRootfs([mount], root => File.WriteAllText(Path.Combine(root, "b"), "1"));
+        Assert.True(Directory.Exists(Path.Combine(Work, "w", "work", "incompat", "volatile")), "the kernel marks a volatile upper");
+        OverlaySnapshotter.ClearVolatileMarker(mount); // a second run of the container (restart)
+        WithRootfs([mount], root => Assert.Equal("1", File.ReadAllText(Path.Combine(root, "b"))));
+    }
+
+    [Fact]
     public async Task Single_layer_image_is_still_an_overlay()
     {
         var l1 = await Apply(null, new TarBuilder().File("a", "a").Build());
