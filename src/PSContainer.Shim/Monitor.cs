@@ -28,8 +28,12 @@ internal static class Monitor
 
     private static int Start(string bundleDirectory, MonitorOptions options)
     {
-        // 0. A session of its own, nothing inherited by accident, and detached, stdin from /dev/null (Session.cs).
-        Session.Begin(options.Detach);
+        // 0. A session of its own, nothing inherited by accident, "go" when the engine is still writing the bundle,
+        //    and detached, stdin from /dev/null (Session.cs). Called off: nothing was touched, nothing to record.
+        if (!Session.Begin(options.Detach, options.AwaitGo))
+        {
+            return 0;
+        }
 
         // Only the namespaces for now (a fast scan): the rest is read in step 7, off the critical path.
         IReadOnlyList<NamespaceSpec> namespaces = Bundle.ReadNamespaces(bundleDirectory);
@@ -163,6 +167,13 @@ internal static class Monitor
             FinishedAt = DateTimeOffset.UtcNow,
         };
         status.WriteTo(bundleDirectory);
+
+        // Attached, the engine's pipes end here rather than when this process has exited: the end is recorded, so the
+        // engine reads it (and, with --rm, deletes the container) while this process is still being torn down.
+        if (!options.Detach)
+        {
+            Stdio.RedirectToNull(1, 2);
+        }
 
         // 12. docker run --rm -d: the container goes once its end is recorded (and read by whoever waits for it).
         if (options.Remove)

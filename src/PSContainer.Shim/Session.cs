@@ -11,10 +11,11 @@ namespace PSContainer.Shim;
 internal static class Session
 {
     /// <summary>
-    /// Step 0 of stage 1, before anything else is opened: setsid, close what was inherited by accident, and,
-    /// detached, read stdin from /dev/null — the container inherits stdin from here.
+    /// Step 0 of stage 1, before anything else is opened: setsid, close what was inherited by accident, wait for
+    /// "go" if asked to (false: the engine called the run off, and nothing may be touched), and, detached, read stdin
+    /// from /dev/null — the container inherits stdin from here.
     /// </summary>
-    public static void Begin(bool detach)
+    public static bool Begin(bool detach, bool awaitGo)
     {
         try
         {
@@ -28,10 +29,44 @@ internal static class Session
         // Only 0-2 are meant to be inherited. Anything else open without CLOEXEC came through pwsh from its own
         // parent (a test runner's output pipe, say), and a detached shim would hold it for the container's life.
         Stdio.CloseInherited(3);
+        if (awaitGo && !ReadGo())
+        {
+            return false;
+        }
+
         if (detach)
         {
             Stdio.RedirectToNull(0);
         }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Reads stdin up to the first newline, a byte at a time so that nothing after it (the container's input) is
+    /// taken: true for "go", false for end of file or anything else.
+    /// </summary>
+    private static bool ReadGo()
+    {
+        Span<byte> line = stackalloc byte[3];
+        Span<byte> one = stackalloc byte[1];
+        int length = 0;
+        while (RawIo.Read(0, one) == 1)
+        {
+            if (one[0] == (byte)'\n')
+            {
+                return line[..length].SequenceEqual("go"u8);
+            }
+
+            if (length == line.Length)
+            {
+                return false;
+            }
+
+            line[length++] = one[0];
+        }
+
+        return false;
     }
 
     /// <summary>

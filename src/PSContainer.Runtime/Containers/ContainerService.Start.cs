@@ -8,9 +8,10 @@ public sealed partial class ContainerService
 {
     /// <summary>
     /// Starts a created or exited container attached: the caller relays its streams, then calls
-    /// <see cref="FinishAttachedAsync"/>. Until then the container cannot be deleted under it.
+    /// <see cref="FinishAttachedAsync"/>. Until then the container cannot be deleted under it. A
+    /// <paramref name="prepared"/> launch (<see cref="PrepareRun"/>) for this container is used instead of a new shim.
     /// </summary>
-    public async Task<AttachedContainer> StartAttachedAsync(Container container, CancellationToken cancellationToken)
+    public async Task<AttachedContainer> StartAttachedAsync(Container container, CancellationToken cancellationToken, PreparedLaunch? prepared = null)
     {
         // Waiters before the change lock (ContainerLocks' order); held shared until the exit status is read.
         var waiters = await ContainerLocks.WaitAsync(container, cancellationToken).ConfigureAwait(false);
@@ -19,7 +20,7 @@ public sealed partial class ContainerService
             using var change = await ContainerLocks.ChangeAsync(container, cancellationToken).ConfigureAwait(false);
             var current = Refresh(container);
             ContainerTransitions.Check(current, ContainerStatus.Running);
-            var running = await _launcher().StartAsync(current.Directory, LaunchOptions.Attached, cancellationToken).ConfigureAwait(false);
+            var running = await LaunchAsync(current, LaunchOptions.Attached, prepared, cancellationToken).ConfigureAwait(false);
             return new AttachedContainer(current, running, waiters);
         }
         catch
@@ -37,10 +38,13 @@ public sealed partial class ContainerService
     {
         var status = await attached.Running.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         attached.ReleaseWaiters();
+        // The shim may still be exiting: the removal goes on meanwhile, and waits for it at its end.
+        var shimExited = attached.Running.WaitForShimExitAsync(CancellationToken.None);
         if (attached.Container.AutoRemove)
         {
-            await RemoveIfPresentAsync(attached.Container, cancellationToken).ConfigureAwait(false);
+            await RemoveIfPresentAsync(attached.Container, cancellationToken, shimExited).ConfigureAwait(false);
         }
+        await shimExited.ConfigureAwait(false);
         return status;
     }
 
@@ -49,7 +53,7 @@ public sealed partial class ContainerService
     /// container that already runs is returned as it is. Throws <see cref="ContainerStartException"/> when its
     /// command cannot be run (and removes it first if it is an AutoRemove container).
     /// </summary>
-    public async Task<Container> StartDetachedAsync(Container container, CancellationToken cancellationToken)
+    public async Task<Container> StartDetachedAsync(Container container, CancellationToken cancellationToken, PreparedLaunch? prepared = null)
     {
         ExitStatus failure;
         using (await ContainerLocks.ChangeAsync(container, cancellationToken).ConfigureAwait(false))
@@ -60,7 +64,7 @@ public sealed partial class ContainerService
                 return current; // docker start on a running container: nothing to do
             }
             ContainerTransitions.Check(current, ContainerStatus.Running);
-            var result = await LaunchDetachedAsync(current, cancellationToken).ConfigureAwait(false);
+            var result = await LaunchDetachedAsync(current, cancellationToken, prepared).ConfigureAwait(false);
             if (result.Started is { } started)
             {
                 return started;
@@ -91,10 +95,10 @@ public sealed partial class ContainerService
     }
 
     /// <summary>Runs the shim detached; the caller holds the change lock.</summary>
-    private async Task<(Container? Started, ExitStatus? Failure)> LaunchDetachedAsync(Container current, CancellationToken cancellationToken)
+    private async Task<(Container? Started, ExitStatus? Failure)> LaunchDetachedAsync(Container current, CancellationToken cancellationToken,
+        PreparedLaunch? prepared = null)
     {
-        var options = new LaunchOptions { Detach = true, AutoRemove = current.AutoRemove };
-        using var running = await _launcher().StartAsync(current.Directory, options, cancellationToken).ConfigureAwait(false);
+        using var running = await LaunchAsync(current, DetachedLaunch(current.AutoRemove), prepared, cancellationToken).ConfigureAwait(false);
         if (running.Started)
         {
             // Re-read rather than trust: a fast command (true) may already have ended.
@@ -107,4 +111,20 @@ public sealed partial class ContainerService
         }
         return (null, status);
     }
+
+    /// <summary>
+    /// docker run: starts the shim for a container that <see cref="CreateAsync"/> is about to make, so that its start
+    /// overlaps the creation. Pass it to CreateAsync, then to <see cref="StartAttachedAsync"/> or
+    /// <see cref="StartDetachedAsync"/>; dispose it in any case (unused, its shim exits having done nothing).
+    /// </summary>
+    public PreparedLaunch PrepareRun(bool detach, RunOptions options) =>
+        _launcher().Prepare(_store.DirectoryOf(ContainerNames.NewId()), detach ? DetachedLaunch(options.AutoRemove) : LaunchOptions.Attached);
+
+    private static LaunchOptions DetachedLaunch(bool autoRemove) => new() { Detach = true, AutoRemove = autoRemove };
+
+    /// <summary>The prepared launch when it is this container's, else a shim started now.</summary>
+    private Task<RunningContainer> LaunchAsync(Container current, LaunchOptions options, PreparedLaunch? prepared, CancellationToken cancellationToken) =>
+        prepared is not null && prepared.IsFor(current.Directory, options)
+            ? prepared.StartAsync(cancellationToken)
+            : _launcher().StartAsync(current.Directory, options, cancellationToken);
 }

@@ -69,7 +69,14 @@ public sealed partial class ContainerService
     /// <paramref name="removeVolumes"/> (docker rm -v) its anonymous volumes go too — never a named volume or a bind
     /// mount, and never a volume another container uses. Returns once its monitor process is gone too.
     /// </summary>
-    public async Task RemoveAsync(Container container, bool force, bool removeVolumes, CancellationToken cancellationToken)
+    public Task RemoveAsync(Container container, bool force, bool removeVolumes, CancellationToken cancellationToken) =>
+        RemoveAsync(container, force, removeVolumes, cancellationToken, monitorExited: null);
+
+    /// <param name="monitorExited">
+    /// When the caller started the last monitor itself (an attached run): completes once that child has been reaped,
+    /// which is what step 3 then waits for instead of watching the pid.
+    /// </param>
+    private async Task RemoveAsync(Container container, bool force, bool removeVolumes, CancellationToken cancellationToken, Task? monitorExited)
     {
         // 1. Under the change lock: refuse, or kill and wait for the end to be recorded.
         ShimState? lastRun;
@@ -102,7 +109,11 @@ public sealed partial class ContainerService
 
         // 3. No process left behind: the last monitor may still be on its way out (a --remove one finds its
         //    directory gone once the locks are free, and exits).
-        if (lastRun is not null)
+        if (monitorExited is not null)
+        {
+            await monitorExited.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (lastRun is not null)
         {
             await ContainerWaiter.WaitForMonitorExitAsync(lastRun, cancellationToken).ConfigureAwait(false);
         }
@@ -164,12 +175,12 @@ public sealed partial class ContainerService
         init?.Signal(signal);
     }
 
-    private async Task RemoveIfPresentAsync(Container container, CancellationToken cancellationToken)
+    private async Task RemoveIfPresentAsync(Container container, CancellationToken cancellationToken, Task? monitorExited = null)
     {
         try
         {
             // docker run --rm takes the container's anonymous volumes with it.
-            await RemoveAsync(container, force: false, removeVolumes: true, cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(container, force: false, removeVolumes: true, cancellationToken, monitorExited).ConfigureAwait(false);
         }
         catch (ContainerRuntimeException e) when (e.ErrorId == "ContainerNotFound")
         {

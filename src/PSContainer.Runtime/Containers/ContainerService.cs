@@ -31,16 +31,19 @@ public sealed partial class ContainerService
 
     /// <summary>
     /// Creates a container from an image; its layers are unpacked first if they are not. <paramref name="imageName"/>
-    /// is the image as the user named it, which is what the container shows (docker ps does the same).
+    /// is the image as the user named it, which is what the container shows (docker ps does the same). With a
+    /// <paramref name="launch"/> from <see cref="PrepareRun"/>, the container gets the id that launch was made for.
     /// </summary>
-    public async Task<Container> CreateAsync(ContainerImage image, string imageName, RunOptions options, CancellationToken cancellationToken)
+    public async Task<Container> CreateAsync(ContainerImage image, string imageName, RunOptions options, CancellationToken cancellationToken,
+        PreparedLaunch? launch = null)
     {
         if (options.Name is not null)
         {
             ContainerNames.ValidateName(options.Name);
         }
         await _images.EnsureUnpackedAsync(image, cancellationToken).ConfigureAwait(false);
-        string id = ContainerNames.NewId();
+        // A prepared launch (PrepareRun) has named the container's directory already.
+        string id = launch is null ? ContainerNames.NewId() : Path.GetFileName(launch.BundleDirectory);
         var config = _images.Config(image);
         var top = _images.TopChainId(image);
         var mounts = SpecBuilder.UserMounts(options, _volumes, config.Config?.Volumes?.Keys);
@@ -65,7 +68,7 @@ public sealed partial class ContainerService
                 directory =>
                 {
                     NetworkFiles.Write(directory, spec);
-                    return _snapshotter.PrepareRootfs(top, Path.Combine(directory, "upper"), Path.Combine(directory, "work"));
+                    return _snapshotter.PrepareRootfs(top, Path.Combine(directory, "upper"), Path.Combine(directory, "work"), ephemeral: options.AutoRemove);
                 },
                 cancellationToken).ConfigureAwait(false);
         }

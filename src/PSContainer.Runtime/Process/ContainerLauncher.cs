@@ -1,14 +1,19 @@
 // How a container is started: the engine (inside pwsh), psc-shim stage 1 (the monitor) and psc-shim stage 2
 // (the container's init) talk over pipes and files in the bundle, in this order:
 //
-//   engine (pwsh)                    stage 1: psc-shim run [--detach] [--remove] <bundle>   stage 2: psc-shim init <bundle> <s> <e>
-//   -------------                    ------------------------------------------------       ---------------------------------------
-//   writes config.json,
-//   rootfs-mounts.json
+//   engine (pwsh)                    stage 1: psc-shim run [--await-go] [--detach] [--remove] <bundle>
+//   -------------                    -----------------------------------------------------------------
+//   docker run (PrepareRun): starts                                         stage 2: psc-shim init <bundle> <s> <e>
+//   the shim with --await-go first,                                         ---------------------------------------
+//   then finds the image and writes
+//   the bundle (config.json, ...)
 //   Process.Start(sealed copy of ---> setsid: a session of its own (the container
 //   psc-shim, run <bundle>)          outlives the terminal and the pwsh)
-//   (stdin/stdout/stderr: pipes;     closes fds it inherited by accident
-//   detached: stdin closed at once)  detached: stdin := /dev/null
+//   (stdin/stdout/stderr: pipes)     closes fds it inherited by accident
+//   --await-go: "go\n" on stdin ---> --await-go: reads stdin up to "\n", a byte
+//   once the bundle is written       at a time (EOF: called off, exits 0
+//   (disposed unused: closes stdin)  having touched nothing)
+//   detached: closes stdin           detached: stdin := /dev/null
 //                                    scans config.json for linux.namespaces
 //                                    registers SIGTERM/INT/HUP forwarding
 //                                    (its signal thread must exist before
@@ -20,7 +25,7 @@
 //                                    (stdin inherited; stdout and stderr      stage 1's stdin, two fresh pipes as
 //                                    two new pipes that stage 1 reads;        stdout/stderr, the read end of s, the
 //                                    see SpawnedChild)                        write end of e
-//                                    closes its copies of s-read, e-write     (its runtime starts: ~10 ms)
+//                                    closes its copies of s-read, e-write     (its runtime starts: ~6 ms)
 //                                    setns back to the host mount namespace   sets PDEATHSIG=SIGKILL
 //                                    opens container.log (append)
 //                                    loads init.bin (the JSON files, decoded  blocks reading s to end of file
@@ -59,11 +64,15 @@
 //                                    reads the OOM count, removes the cgroup
 //                                    writes exit.json
 //                                    {exitCode, signal, oomKilled, error, …}
-//                                    --remove: waiters.lock EX, lock EX, and
+//   attached: its pipes end <-------- attached: stdout, stderr := /dev/null
+//   WaitForExitAsync reads exit.json  (the engine reads the end, and removes
+//   (no wait for the process; with    an -Remove container, while this process
+//   -Remove the removal overlaps its  is still being torn down)
+//   teardown and waits for it last)  --remove: waiters.lock EX, lock EX, and
 //                                    if shim.json is still its own, deletes
 //                                    the container directory
-//   WaitForExitAsync: shim exits <-- exits with the container's code
-//   -> reads exit.json               (error text also on stderr, "psc-shim: ")
+//   shim exits (reaped) <----------- exits with the container's code
+//                                    (error text also on stderr, "psc-shim: ")
 //
 // End of file on s without a request (stage 1 died or gave up) makes stage 2 exit.
 // Signals: SIGTERM, SIGINT and SIGHUP sent to stage 1 go to the container's init. RunningContainer.Kill sends
@@ -120,20 +129,31 @@ public sealed class ContainerLauncher
     public async Task<RunningContainer> StartAsync(string bundleDirectory, LaunchOptions options, CancellationToken cancellationToken)
     {
         string bundle = Path.GetFullPath(bundleDirectory);
-        if (!File.Exists(Path.Combine(bundle, Bundle.ConfigFile)))
-        {
-            throw ContainerRuntimeException.NotFound("BundleNotFound", $"bundle {bundle}: no {Bundle.ConfigFile}", bundle);
-        }
+        PreparedLaunch.CheckBundle(bundle);
+        using PreparedLaunch launch = Spawn(bundle, options, awaitGo: false);
+        return await launch.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// docker run's head start: starts psc-shim for a container whose bundle is still to be written, so that its
+    /// runtime starts while the engine creates the container. The shim touches nothing until
+    /// <see cref="PreparedLaunch.StartAsync"/> tells it to go; disposed unused, it exits without a trace.
+    /// </summary>
+    public PreparedLaunch Prepare(string bundleDirectory, LaunchOptions options) =>
+        Spawn(Path.GetFullPath(bundleDirectory), options, awaitGo: true);
+
+    private PreparedLaunch Spawn(string bundle, LaunchOptions options, bool awaitGo)
+    {
         if (!File.Exists(ShimPath))
         {
             throw ContainerRuntimeException.NotFound("ShimNotFound",
                 $"psc-shim {ShimPath}: not found (build it with dotnet publish src/PSContainer.Shim, or set ${ShimPathVariable})", ShimPath);
         }
 
-        // Results of an earlier run must not be taken for this one's.
-        File.Delete(Path.Combine(bundle, Bundle.ShimStateFile));
-        File.Delete(Path.Combine(bundle, Bundle.ExitStatusFile));
+        if (!awaitGo)
+        {
+            PreparedLaunch.ForgetEarlierRun(bundle); // before the shim can write this run's files
+        }
 
         // Never the binary on disk: a sealed copy of it (CVE-2019-5736, see SealedShim).
         ShimStartInfo startInfo = new(SealedShim.PathFor(ShimPath))
@@ -143,44 +163,30 @@ public sealed class ContainerLauncher
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (string argument in ShimArguments(bundle, options))
+        foreach (string argument in ShimArguments(bundle, options, awaitGo))
         {
             startInfo.ArgumentList.Add(argument);
         }
 
-        ShimProcess shim;
         try
         {
-            shim = ShimProcess.Start(startInfo)!;
+            return new PreparedLaunch(ShimProcess.Start(startInfo)!, bundle, options, awaitGo);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw ContainerRuntimeException.Unavailable("ShimStartFailed", $"psc-shim {ShimPath}: {e.Message}", e, ShimPath);
         }
-
-        RunningContainer container = new(shim, bundle, options.Detach);
-        try
-        {
-            if (options.Detach)
-            {
-                shim.StandardInput.Close(); // the shim replaces its stdin with /dev/null anyway
-            }
-
-            await container.ReadHandshakeAsync(cancellationToken).ConfigureAwait(false);
-            return container;
-        }
-        catch
-        {
-            container.Kill();
-            container.Dispose();
-            throw;
-        }
     }
 
-    /// <summary>psc-shim's command line: <c>run [--detach] [--remove] &lt;bundle&gt;</c>.</summary>
-    internal static IEnumerable<string> ShimArguments(string bundle, LaunchOptions options)
+    /// <summary>psc-shim's command line: <c>run [--await-go] [--detach] [--remove] &lt;bundle&gt;</c>.</summary>
+    internal static IEnumerable<string> ShimArguments(string bundle, LaunchOptions options, bool awaitGo = false)
     {
         yield return "run";
+        if (awaitGo)
+        {
+            yield return "--await-go";
+        }
+
         if (options.Detach)
         {
             yield return "--detach";

@@ -51,23 +51,36 @@ public sealed class RunningContainer : IDisposable
             throw new InvalidOperationException("a detached container is waited for through its state, not its shim process");
         }
 
-        await _shim.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        ExitStatus? recorded = null;
-        try
+        // Recorded already: an attached shim lets go of its output pipes once exit.json is written, so the caller,
+        // which has read them to the end, need not wait for the process to be torn down (WaitForShimExitAsync).
+        if (ReadRecordedExit() is { } early)
         {
-            recorded = ExitStatus.ReadFrom(BundleDirectory);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or IOException)
-        {
-            // Cannot happen with the atomic writer (or the directory was removed meanwhile); use the shim's code.
+            return early;
         }
 
-        return recorded ?? new ExitStatus
+        await _shim.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return ReadRecordedExit() ?? new ExitStatus
         {
             ExitCode = _shim.ExitCode,
             Error = _shim.ExitCode == 0 ? null : $"psc-shim exited with {_shim.ExitCode} without recording the container's exit status",
             FinishedAt = _shim.ExitTime.ToUniversalTime(),
         };
+    }
+
+    /// <summary>Completes when the shim process has exited and been reaped.</summary>
+    public Task WaitForShimExitAsync(CancellationToken cancellationToken = default) => _shim.WaitForExitAsync(cancellationToken);
+
+    private ExitStatus? ReadRecordedExit()
+    {
+        try
+        {
+            return ExitStatus.ReadFrom(BundleDirectory);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or IOException)
+        {
+            // Cannot happen with the atomic writer (or the directory was removed meanwhile); use the shim's code.
+            return null;
+        }
     }
 
     /// <summary>What the shim wrote on its stderr, once it has exited: its reason for failing to start the container.</summary>

@@ -17,13 +17,14 @@ internal static class ContainerAttach
 {
     private const int PendingLines = 1024;
 
-    public static ExitStatus Run(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input, CancellationToken cancellationToken)
+    public static ExitStatus Run(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input, CancellationToken cancellationToken,
+        PreparedLaunch? launch = null)
     {
         var pump = new PipelinePump(PendingLines);
         RunningContainer? started = null;
         try
         {
-            return cmdlet.Run(pump, () => RelayAsync(cmdlet, engine, container, input, pump, r => started = r, cancellationToken));
+            return cmdlet.Run(pump, () => RelayAsync(cmdlet, engine, container, input, pump, r => started = r, launch, cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -35,9 +36,9 @@ internal static class ContainerAttach
     }
 
     private static async Task<ExitStatus> RelayAsync(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input,
-        PipelinePump pump, Action<RunningContainer> onStarted, CancellationToken cancellationToken)
+        PipelinePump pump, Action<RunningContainer> onStarted, PreparedLaunch? launch, CancellationToken cancellationToken)
     {
-        using var attached = await engine.Containers.StartAttachedAsync(container, cancellationToken).ConfigureAwait(false);
+        using var attached = await engine.Containers.StartAttachedAsync(container, cancellationToken, launch).ConfigureAwait(false);
         var running = attached.Running;
         onStarted(running);
         using var stop = cancellationToken.Register(running.Kill);

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using PSContainer.Commands.Progress;
 using PSContainer.Runtime.Containers;
+using PSContainer.Runtime.Process;
 
 namespace PSContainer.Commands.Cmdlets;
 
@@ -44,6 +45,9 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
 
     private readonly StringBuilder _input = new();
     private bool _hasInput;
+
+    /// <summary>A new container's shim, started before the image is looked up (see ContainerService.PrepareRun).</summary>
+    private PreparedLaunch? _launch;
 
     /// <summary>Returns the new container at once and leaves it running, its output going to its log (docker run -d).</summary>
     [Parameter(ParameterSetName = RunSet)]
@@ -95,12 +99,26 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         {
             return;
         }
+        try
+        {
+            RunNew();
+        }
+        finally
+        {
+            _launch?.Dispose(); // started by now, or never to be: its shim then exits having touched nothing
+        }
+    }
+
+    private void RunNew()
+    {
         Container container;
         try
         {
             var options = Options();
+            // The shim starts now and boots while the image is found and the container created (docker run's path).
+            var launch = _launch = Engine.Containers.PrepareRun(Detach, options);
             var image = FindOrPull();
-            container = Run(new PipelinePump(), () => Engine.Containers.CreateAsync(image, Image, options, CancellationToken));
+            container = Run(new PipelinePump(), () => Engine.Containers.CreateAsync(image, Image, options, CancellationToken, launch));
         }
         catch (PipelineStoppedException)
         {
@@ -119,13 +137,13 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
             {
                 WriteWarning("-Detach: the container's stdin is /dev/null; the pipeline input is not passed to it.");
             }
-            if (StartDetached(container) is { } started)
+            if (StartDetached(container, _launch) is { } started)
             {
                 WriteObject(started);
             }
             return;
         }
-        var status = ContainerAttach.Run(this, Engine, container, _hasInput ? _input.ToString() : null, CancellationToken);
+        var status = ContainerAttach.Run(this, Engine, container, _hasInput ? _input.ToString() : null, CancellationToken, _launch);
         ContainerAttach.Report(this, container, status);
         if (PassThru)
         {
@@ -178,11 +196,11 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
     }
 
     /// <summary>Starts detached; a command that cannot run is an error (with docker's exit code in $LASTEXITCODE).</summary>
-    private Container? StartDetached(Container container)
+    private Container? StartDetached(Container container, PreparedLaunch? launch = null)
     {
         try
         {
-            return Run(new PipelinePump(), () => Engine.Containers.StartDetachedAsync(container, CancellationToken));
+            return Run(new PipelinePump(), () => Engine.Containers.StartDetachedAsync(container, CancellationToken, launch));
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

@@ -250,6 +250,43 @@ public sealed class ContainerLauncherTests : IDisposable
     }
 
     [Fact]
+    public async Task PreparedLaunchRunsTheBundleWrittenAfterItsShimStarted()
+    {
+        using PreparedLaunch launch = new ContainerLauncher(_container.Shim.ShimPath).Prepare(_container.BundleDirectory, LaunchOptions.Attached);
+        int shimPid = launch.ShimProcessId;
+        Assert.False(Directory.Exists(_container.BundleDirectory));
+        Bundle.Create(_container.BundleDirectory, _container.Spec("sh", "-c", "read line; echo got $line; exit 4"), [_container.Overlay]);
+
+        using RunningContainer container = await launch.StartAsync(CancellationToken.None);
+        await container.StandardInput.WriteAsync("input\n"u8.ToArray());
+        await container.StandardInput.DisposeAsync();
+        string stdout = await new StreamReader(container.StandardOutput).ReadToEndAsync();
+        ExitStatus status = await container.WaitForExitAsync();
+        await container.WaitForShimExitAsync();
+
+        Assert.True(container.Started);
+        Assert.Equal(shimPid, container.ShimProcessId);
+        Assert.Equal("got input\n", stdout); // "go" on the shim's stdin is not part of the container's input
+        Assert.Equal(4, status.ExitCode);
+        Assert.Equal(shimPid, ShimState.ReadFrom(_container.BundleDirectory)?.ShimPid);
+        Assert.Throws<InvalidOperationException>(() => launch.StartAsync(CancellationToken.None).GetAwaiter().GetResult());
+    }
+
+    [Fact]
+    public void PreparedLaunchDisposedUnusedLeavesNoProcessAndNoFiles()
+    {
+        PreparedLaunch launch = new ContainerLauncher(_container.Shim.ShimPath).Prepare(_container.BundleDirectory, LaunchOptions.Attached);
+        int shimPid = launch.ShimProcessId;
+        Assert.True(shimPid > 0);
+
+        launch.Dispose();
+
+        Assert.False(Directory.Exists($"/proc/{shimPid}"), "the shim exits (and is reaped) when it is not told to go");
+        Assert.False(Directory.Exists(_container.BundleDirectory));
+        Assert.Equal(["lower", "upper", "work"], Directory.GetFileSystemEntries(_container.Root).Select(p => Path.GetFileName(p)).Order().ToArray());
+    }
+
+    [Fact]
     public async Task ConfigBindMountsAreMountedAndReadOnlyStaysOnTheBind()
     {
         string shared = Directory.CreateDirectory(Path.Combine(_container.Root, "shared")).FullName;
