@@ -4,6 +4,9 @@
 
 function Invoke-Figure([string]$Figure, [scriptblock]$Body) {
     Write-Step $Figure
+    # What the previous figure wrote is flushed first (untimed): its writeback would otherwise land in this figure's
+    # rounds, stalling every contender's fsyncs behind it.
+    & sync
     try { & $Body }
     catch {
         Write-Warning "$Figure failed: $_"

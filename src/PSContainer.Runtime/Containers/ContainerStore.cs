@@ -210,8 +210,14 @@ public sealed partial class ContainerStore
         }
     }
 
+    /// <summary>
+    /// container.json, fsynced — except an AutoRemove container's (docker run --rm): it is deleted when it ends, and
+    /// after a machine crash the garbage collection deletes it either way (a torn record counts as none), so its
+    /// record need not wait for the disk, whose journal commits stall behind other writers' writeback.
+    /// </summary>
     private static void WriteRecord(string directory, ContainerRecord record) =>
-        AtomicFile.Write(Path.Combine(directory, RecordFile), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord));
+        AtomicFile.Write(Path.Combine(directory, RecordFile), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord),
+            durable: !record.AutoRemove);
 
     /// <summary>Reads a container and derives its state from the shim's files and the live processes (runc's way).</summary>
     private static Container? Load(string directory)
