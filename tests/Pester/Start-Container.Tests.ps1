@@ -116,6 +116,18 @@ Describe 'Start-Container' {
         { Start-Container "$($registry.HostPort)/test/missing:1" -ErrorAction Stop } | Should -Throw -ErrorId 'ImageNotFound,*'
         $LASTEXITCODE | Should -Be 125
     }
+
+    It 'leaves no psc-shim and no container behind when the run stops before its container exists' {
+        # The shim of a new container is started before the image is looked up (PreparedLaunch); a run that goes no
+        # further must not leave it waiting, nor create anything.
+        $containers = @(Get-ChildItem -LiteralPath (Join-Path $store.Root 'containers') -ErrorAction SilentlyContinue).Count
+        $before = @(Get-TestStoreProcess -Root $store.Root)
+        { Start-Container "$($registry.HostPort)/test/missing:2" -ErrorAction Stop } | Should -Throw -ErrorId 'ImageNotFound,*'
+        { Start-Container "$($registry.HostPort)/test/missing:2" -Detach -Remove -ErrorAction Stop } | Should -Throw -ErrorId 'ImageNotFound,*'
+        { Start-Container $busybox -Name '-bad name-' true -ErrorAction Stop } | Should -Throw
+        @(Get-TestStoreProcess -Root $store.Root | Where-Object { $_ -notin $before }) | Should -BeNullOrEmpty -Because 'an unused shim is told to exit and reaped'
+        @(Get-ChildItem -LiteralPath (Join-Path $store.Root 'containers') -ErrorAction SilentlyContinue).Count | Should -Be $containers
+    }
 }
 
 Describe 'Start-Container -EnvFile' {

@@ -707,14 +707,24 @@ function Set-TestRegistryConfig {
 }
 
 # Kills (SIGKILL) every process whose command line names a path under $Root, and waits until they are gone.
-function Stop-TestStoreProcess {
+function Get-TestStoreProcess {
+    <#
+    .SYNOPSIS
+    The pids of the processes whose command line names a path in the store at -Root (psc-shim's stages name their
+    bundle), found in /proc rather than through PSContainer.
+    #>
     param([Parameter(Mandatory)][string]$Root)
     $prefix = $Root.TrimEnd('/') + '/'
-    $pids = foreach ($entry in Get-ChildItem -LiteralPath /proc -Directory -ErrorAction SilentlyContinue) {
+    foreach ($entry in Get-ChildItem -LiteralPath /proc -Directory -ErrorAction SilentlyContinue) {
         if ($entry.Name -notmatch '^\d+$') { continue }
         $cmdline = try { [IO.File]::ReadAllText("/proc/$($entry.Name)/cmdline") } catch { '' }
         if ($cmdline.Split([char]0) -match [regex]::Escape($prefix)) { [int]$entry.Name }
     }
+}
+
+function Stop-TestStoreProcess {
+    param([Parameter(Mandatory)][string]$Root)
+    $pids = Get-TestStoreProcess -Root $Root
     foreach ($id in $pids) { & kill -9 $id 2>$null }
     $deadline = [DateTime]::UtcNow.AddSeconds(30)
     while (@($pids | Where-Object { Test-Path "/proc/$_" }).Count -gt 0 -and [DateTime]::UtcNow -lt $deadline) {
@@ -816,7 +826,7 @@ function Start-TestPwshProcess {
 
 Export-ModuleMember -Function Start-TestRegistry, Stop-TestRegistry, Get-TestRegistryRequests,
     New-TestImage, New-TarLayerImage, Invoke-PythonTar, Get-TreeWalker, New-BusyboxImage, New-HelloWorldImage, New-SyscallProbeImage, Publish-TestImage, New-TestStore, Remove-TestStore,
-    Set-TestRegistryConfig, New-TestTempDirectory, Invoke-TestPwsh, Start-TestPwsh, Wait-TestCondition, Get-TestFileLock,
+    Set-TestRegistryConfig, New-TestTempDirectory, Invoke-TestPwsh, Start-TestPwsh, Wait-TestCondition, Get-TestFileLock, Get-TestStoreProcess,
     New-TestCertificateAuthority, New-TestCertsDirectory, Get-TestTokenRequests,
     Start-TestFaultProxy, Set-TestFaultProxyRule, Get-TestFaultProxyLog, Add-TestFaultProxyFile, Stop-TestFaultProxy,
     New-MultiPlatformTestImage, New-TestCredentialHelper
