@@ -145,14 +145,16 @@ public static unsafe class Mounter
             rest.Insert(0, "lowerdir=" + string.Join(':', lower));
         }
 
+        void MountWithRest() =>
+            Syscall(source, target, "overlay", options.Flags & ~(ulong)MS_REC, rest.Count == 0 ? null : string.Join(',', rest));
         try
         {
-            Syscall(source, target, "overlay", options.Flags & ~(ulong)MS_REC, rest.Count == 0 ? null : string.Join(',', rest));
+            MountWithRest();
         }
-        catch (LinuxException e) when (e.Errno == Errno.EINVAL && rest.Remove("volatile"))
+        catch (LinuxException e) when (e.Errno == Errno.EINVAL && rest.Remove(Snapshots.OverlaySnapshotter.VolatileOption))
         {
             // A kernel before 5.10: no "volatile". It only spares syncs, so mount without it.
-            Syscall(source, target, "overlay", options.Flags & ~(ulong)MS_REC, rest.Count == 0 ? null : string.Join(',', rest));
+            MountWithRest();
         }
     }
 
