@@ -70,15 +70,21 @@ internal static class Session
     }
 
     /// <summary>
-    /// Tells the engine the payload runs ("started", see ContainerLauncher.cs), then, detached, lets go of its
-    /// stdout and stderr pipes. Written before the relay starts, so it precedes any of the payload's output.
+    /// Tells the engine the payload runs ("started", see ContainerLauncher.cs). Written before the relay starts, so
+    /// it precedes any of the payload's output. Detached, the engine's stdout and stderr pipes are let go of first
+    /// and the line goes out on a copy of stdout, closed right after: when the engine reads it, nothing of the
+    /// engine is held here any more.
     /// </summary>
     public static void ReportStarted(bool detach)
     {
-        RawIo.WriteAll(1, RunningContainer.StartedLine); // false (EPIPE): the engine is gone; the container runs on
-        if (detach)
+        if (!detach)
         {
-            Stdio.RedirectToNull(1, 2);
+            RawIo.WriteAll(1, RunningContainer.StartedLine); // false (EPIPE): the engine is gone; the container runs on
+            return;
         }
+
+        using SafeFd engine = Stdio.Duplicate(1);
+        Stdio.RedirectToNull(1, 2);
+        RawIo.WriteAll(engine.Fd, RunningContainer.StartedLine);
     }
 }

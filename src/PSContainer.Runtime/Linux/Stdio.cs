@@ -24,6 +24,13 @@ public static unsafe class Stdio
         }
     }
 
+    /// <summary>A close-on-exec copy of <paramref name="fd"/>, numbered 3 or above.</summary>
+    public static SafeFd Duplicate(int fd)
+    {
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        return copy >= 0 ? new SafeFd(copy) : throw LinuxException.FromLastError("fcntl F_DUPFD_CLOEXEC", fd.ToString(CultureInfo.InvariantCulture));
+    }
+
     /// <summary>
     /// Closes every descriptor from <paramref name="first"/> up that is not close-on-exec: those were inherited
     /// by accident (the .NET runtime opens everything CLOEXEC, so none of them are its own). A long-lived process

@@ -50,9 +50,9 @@
 //                                                       on failure  <------  e: "<125|126|127> <message>", exit
 //                                                       on success  <------  execve: e closes (CLOEXEC), EOF
 //   reads "started\n" on stdout <---- success: writes "started\n" to stdout
-//   (EOF instead: it failed; the     detached: stdout, stderr := /dev/null
-//   reason is on stderr and in       (the engine's pipes are let go)
-//   exit.json)
+//   (EOF instead: it failed; the     (detached: first stdout, stderr :=
+//   reason is on stderr and in       /dev/null, the line then goes out on a
+//   exit.json)                       copy of stdout, closed at once)
 //   detached: closes its pipes and
 //   returns; the shim runs on
 //                                    relays the container's stdout/stderr <-  payload, PID 1, runs; writes to its
