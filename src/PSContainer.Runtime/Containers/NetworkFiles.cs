@@ -48,7 +48,7 @@ public static class NetworkFiles
         ];
     }
 
-    /// <summary>Writes the three files into the container directory for a container with this spec.</summary>
+    /// <summary>Writes the three files into the directory of a container being created (in place: see AtomicFile.WriteUnpublished).</summary>
     public static void Write(string directory, RuntimeSpec spec)
     {
         bool privateNetwork = spec.Linux.Namespaces.Any(n => n.Type == "network" && string.IsNullOrEmpty(n.Path));
@@ -116,5 +116,5 @@ public static class NetworkFiles
     }
 
     private static void Write(string directory, string name, string content) =>
-        AtomicFile.Write(Path.Combine(directory, name), Encoding.UTF8.GetBytes(content), durable: false);
+        AtomicFile.WriteUnpublished(Path.Combine(directory, name), Encoding.UTF8.GetBytes(content));
 }

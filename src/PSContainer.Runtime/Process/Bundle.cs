@@ -129,11 +129,12 @@ public sealed class Bundle
     {
         directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(directory);
-        // Not fsynced: on the start path of every container; the engine assembles bundles under a temp name.
+        // Written in place and not fsynced: on the start path of every container, and nothing runs a bundle before it is
+        // complete (the engine's container directory counts only once its container.json is written, after this).
         byte[] config = JsonSerializer.SerializeToUtf8Bytes(spec, SpecJsonContext.Default.RuntimeSpec);
         byte[] mounts = JsonSerializer.SerializeToUtf8Bytes(rootfsMounts.ToList(), SpecJsonContext.Default.ListMount);
-        AtomicFile.Write(Path.Combine(directory, ConfigFile), config, durable: false);
-        AtomicFile.Write(Path.Combine(directory, RootfsMountsFile), mounts, durable: false);
+        AtomicFile.WriteUnpublished(Path.Combine(directory, ConfigFile), config);
+        AtomicFile.WriteUnpublished(Path.Combine(directory, RootfsMountsFile), mounts);
         Bundle bundle = new(directory, spec, rootfsMounts);
         PreparedBundle.Write(bundle, config, mounts);
         System.IO.Directory.CreateDirectory(bundle.RootfsPath);

@@ -35,7 +35,7 @@ public static class PreparedBundle
         file.Write(BitConverter.GetBytes(mounts.Length));
         file.Write(mounts);
         file.Write(request);
-        AtomicFile.Write(Path.Combine(bundle.Directory, FileName), file.ToArray(), durable: false);
+        AtomicFile.WriteUnpublished(Path.Combine(bundle.Directory, FileName), file.GetBuffer().AsSpan(0, (int)file.Length));
     }
 
     /// <summary>
