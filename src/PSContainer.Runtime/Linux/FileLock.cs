@@ -80,8 +80,19 @@ public sealed class FileLock : IDisposable
         }
     }
 
-    /// <summary>Releases the lock (closing the descriptor releases it too, which is what this does).</summary>
-    public void Dispose() => _file.Dispose();
+    /// <summary>
+    /// Releases the lock with LOCK_UN, then closes. Closing alone is not enough: a child that another thread has just
+    /// forked holds a copy of the descriptor until its exec closes it (close-on-exec), and the lock, which belongs to
+    /// the open file and not to the descriptor, would stay held until then. No lock is ever handed to a child.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!_file.IsClosed)
+        {
+            Native.flock((int)_file.DangerousGetHandle(), Native.LOCK_UN);
+        }
+        _file.Dispose();
+    }
 
     // Opened with open(2) rather than File.OpenHandle, because .NET emulates FileShare with flock on the same
     // descriptor, which would interfere with the lock taken here.

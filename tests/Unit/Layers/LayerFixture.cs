@@ -53,21 +53,35 @@ public sealed class LayerFixture : IDisposable
         Assert.False(File.Exists("/passwd-psc-test"));
     }
 
+    /// <summary>
+    /// Every entry under <paramref name="root"/> with its type, mode, size and mtime, sorted; <paramref name="skip"/>
+    /// (relative) is left out with everything below it. Symlinks are described, never followed: an attack layer's
+    /// symlink may lead out of the tree or back into it (.NET's recursive enumeration follows directory symlinks).
+    /// </summary>
     public static string Describe(string root, string? skip = null)
     {
         var lines = new List<string>();
-        foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-        {
-            string rel = Path.GetRelativePath(root, path);
-            if (skip is not null && (rel == skip || rel.StartsWith(skip + "/", StringComparison.Ordinal)))
-            {
-                continue;
-            }
-            var st = LStat(path);
-            lines.Add($"{rel} {st.Mode:x} {st.Size} {st.MtimeSeconds}");
-        }
+        Walk(root, "");
         lines.Sort(StringComparer.Ordinal);
         return string.Join("\n", lines);
+
+        void Walk(string directory, string prefix)
+        {
+            foreach (string path in Directory.EnumerateFileSystemEntries(directory, "*", new EnumerationOptions { AttributesToSkip = 0 }))
+            {
+                string rel = prefix + Path.GetFileName(path);
+                if (rel == skip)
+                {
+                    continue;
+                }
+                var st = LStat(path);
+                lines.Add($"{rel} {st.Mode:x} {st.Size} {st.MtimeSeconds}");
+                if (st.IsDirectory)
+                {
+                    Walk(path, rel + "/");
+                }
+            }
+        }
     }
 
     public static unsafe FileStat LStat(string path)
