@@ -130,7 +130,8 @@ function Invoke-UnitTests {
     if (-not (Test-Path -LiteralPath $trx)) {
         return [pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 0; NotRun = 0; Error = 'dotnet test wrote no TRX file (build failure, crash or timeout)' }
     }
-    $counters = ([xml](Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
+    $testRun = ([xml](Get-Content -LiteralPath $trx -Raw)).TestRun
+    $counters = $testRun.ResultSummary.Counters
     $passed = [int]$counters.passed
     $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
     $problem = $null
@@ -141,6 +142,8 @@ function Invoke-UnitTests {
         # Skipped tests are in total but in no other counter.
         NotRun = [Math]::Max(0, [int]$counters.total - $passed - $failed)
         Error  = $problem
+        FailedNames = @($testRun.Results.UnitTestResult | Where-Object outcome -ne 'Passed' | Where-Object outcome -ne 'NotExecuted' |
+            ForEach-Object { $_.testName })
     }
 }
 
@@ -165,7 +168,10 @@ function Invoke-PesterTests {
         return [pscustomobject]@{ Runner = 'Pester'; Passed = 0; Failed = 0; NotRun = 0; Error = "Pester wrote no result file ($why)" }
     }
     $counts = Get-Content -LiteralPath $resultFile -Raw | ConvertFrom-Json
-    [pscustomobject]@{ Runner = 'Pester'; Passed = $counts.Passed; Failed = $counts.Failed; NotRun = $counts.NotRun; Error = $null }
+    [pscustomobject]@{
+        Runner = 'Pester'; Passed = $counts.Passed; Failed = $counts.Failed; NotRun = $counts.NotRun; Error = $null
+        FailedNames = @($counts.FailedNames)
+    }
 }
 
 function Invoke-Test {
@@ -188,6 +194,10 @@ function Invoke-Test {
     }
 
     Write-Host ''
+    # The failures again, by name, where the tail of a long log still shows them.
+    foreach ($run in $runs) {
+        foreach ($name in $run.FailedNames) { Write-Host "FAILED ($($run.Runner)): $name" }
+    }
     foreach ($run in $runs) {
         $line = '{0,-7} passed {1}, failed {2}, not run {3}' -f $run.Runner, $run.Passed, $run.Failed, $run.NotRun
         if ($run.Error) { $line += " -- RUNNER ERROR: $($run.Error)" }

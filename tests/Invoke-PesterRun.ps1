@@ -39,5 +39,9 @@ $counts = [ordered]@{
     Passed = $result.PassedCount
     Failed = $result.FailedCount + $result.FailedContainersCount + $blockOnlyFailures
     NotRun = $result.SkippedCount + $result.NotRunCount + $result.InconclusiveCount
+    # Named again at the end of build.ps1's output, where a CI log's tail still shows them.
+    FailedNames = @($result.Failed | ForEach-Object { $_.ExpandedPath }) +
+        @($result.FailedContainers | ForEach-Object { "file: $($_.Item)" }) +
+        @($result.FailedBlocks | Where-Object { $blocksWithFailedTests -notcontains $_ } | ForEach-Object { "block: $($_.Path -join ' ')" })
 }
 Set-Content -LiteralPath $ResultFile -Value (ConvertTo-Json -InputObject $counts)
