@@ -31,34 +31,50 @@ internal static class ProcessSetup
         // 2. Resource limits while still privileged (raising a hard limit needs CAP_SYS_RESOURCE).
         Rlimits.Apply(process.Rlimits);
 
+        // The steps below that act on the calling thread only: on every thread when this process stays as the init.
+        Action<Action> perThread = initStarted is null ? step => step() : AllThreads.Run;
+
         // 3. no_new_privs before the filter: with it, loading a filter needs no privilege, so the filter can wait
         //    until just before execve. Without it, loading needs CAP_SYS_ADMIN: then it must happen now, before the
         //    capabilities go (runc's order).
         if (process.NoNewPrivileges)
         {
-            ProcessControl.SetNoNewPrivileges();
+            perThread(ProcessControl.SetNoNewPrivileges);
         }
         else if (seccompProgram is not null)
         {
-            SeccompFilter.Load(seccompProgram, seccompFlags);
+            perThread(() => SeccompFilter.Load(seccompProgram, seccompFlags));
         }
 
         // 4. The bounding set first, while we still hold CAP_SETPCAP; keep the permitted set across the setuid below
         //    (a switch away from uid 0 clears it otherwise), then set the final sets as that user.
+        //    (glibc's setuid and friends change every thread; the capability calls do not.)
         CapabilitiesSpec? caps = process.Capabilities;
         if (caps is not null)
         {
-            Capabilities.DropBoundingSet(Capabilities.ToMask(caps.Bounding));
-            Capabilities.SetKeepCapabilities(true);
+            perThread(() =>
+            {
+                Capabilities.DropBoundingSet(Capabilities.ToMask(caps.Bounding));
+                Capabilities.SetKeepCapabilities(true);
+            });
         }
 
         UserSpec user = process.User;
         Credentials.Switch(user.Uid, user.Gid, user.AdditionalGids);
         if (caps is not null)
         {
-            Capabilities.SetKeepCapabilities(false);
-            Capabilities.Set(Capabilities.ToMask(caps.Effective), Capabilities.ToMask(caps.Permitted), Capabilities.ToMask(caps.Inheritable));
-            Capabilities.SetAmbient(Capabilities.ToMask(caps.Ambient));
+            // The init keeps what its command gets from the exec: for a user other than root, that is the ambient
+            // set alone (tini, exec'd by runc, has the same).
+            ulong ambient = Capabilities.ToMask(caps.Ambient);
+            bool asExec = initStarted is not null && user.Uid != 0;
+            ulong effective = asExec ? ambient : Capabilities.ToMask(caps.Effective);
+            ulong permitted = asExec ? ambient : Capabilities.ToMask(caps.Permitted);
+            perThread(() =>
+            {
+                Capabilities.SetKeepCapabilities(false);
+                Capabilities.Set(effective, permitted, Capabilities.ToMask(caps.Inheritable));
+                Capabilities.SetAmbient(ambient);
+            });
         }
 
         // A change of credentials clears the parent-death signal: set it again.
@@ -78,11 +94,12 @@ internal static class ProcessSetup
         // 7. The filter as close to execve as possible: nothing of ours runs under it but the exec itself.
         if (process.NoNewPrivileges && seccompProgram is not null)
         {
-            SeccompFilter.Load(seccompProgram, seccompFlags);
+            perThread(() => SeccompFilter.Load(seccompProgram, seccompFlags));
         }
 
         if (initStarted is not null)
         {
+            AllThreads.Verify();
             Environment.Exit(MiniInit.Run(exec, initStarted));
         }
 

@@ -216,6 +216,21 @@ Describe 'Start-Container options' {
         $out[2] | Should -Not -Be '1'
     }
 
+    It 'gives every thread of the -Init process only what its command has: user <User>' -TestCases @(
+        @{ User = '0' }, @{ User = '1000:1000' }
+    ) {
+        param($User)
+        # Capability sets, no_new_privs and seccomp filters belong to a thread, not to the process. The command's own
+        # status is the reference: docker's tini, exec'd like it, has the same.
+        $script = 'f() { grep -E "^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp(_filters)?):" $1 | tr -s " \t" " " | tr "\n" ";"; echo; }
+                   f /proc/self/status; for t in /proc/1/task/*; do f $t/status; done'
+        $out = @(Start-Container $busybox -Init -User $User sh -c $script)
+        $LASTEXITCODE | Should -Be 0
+        $out.Count | Should -BeGreaterThan 2 # the command, then the init's main thread and at least the runtime's
+        $out[0] | Should -Match 'Seccomp: 2;'
+        foreach ($thread in $out[1..($out.Count - 1)]) { $thread | Should -Be $out[0] }
+    }
+
     It 'leaves the mount table, the cgroup tree and the process list as they were after 100 runs' -Tag Slow {
         function Get-Snapshot {
             $roots = @((Get-Content /proc/self/mountinfo | Where-Object { $_ -match ' - cgroup2? ' }) | ForEach-Object { ($_ -split ' ')[4] })
