@@ -46,6 +46,13 @@ public sealed record ContainerMount
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Options { get; set; }
 
+    /// <summary>
+    /// What docker's -v would say: <c>volume data:/var/lib/db</c>, <c>bind /srv/conf:/etc/app:ro</c>, <c>tmpfs tmpfs:/run</c>
+    /// (how PowerShell shows the mounts of a container, rather than the record's every property).
+    /// </summary>
+    public override string ToString() =>
+        $"{Type} {(Type == VolumeType ? Name : Source)}:{Destination}{(Options?.Contains("ro") == true ? ":ro" : "")}";
+
     /// <summary>The mount in the runtime spec.</summary>
     public MountSpec ToSpec() => new()
     {

@@ -130,7 +130,7 @@ public sealed class SpecBuilderTests : IDisposable
         var volumes = new VolumeStore(_temp.Combine("volumes"));
         string host = _temp.Combine("host");
 
-        var mounts = SpecBuilder.UserMounts(new RunOptions { Volumes = [host + ":/h", "named:/n", "/anon"], Tmpfs = ["/t"] }, volumes);
+        var mounts = SpecBuilder.UserMounts(new RunOptions { Volumes = [host + ":/h:ro", "named:/n", "/anon"], Tmpfs = ["/t"] }, volumes);
 
         Assert.Equal(
             [(ContainerMount.BindType, null, false), (ContainerMount.VolumeType, "named", false), (ContainerMount.VolumeType, mounts[2].Name, true), (ContainerMount.TmpfsType, null, false)],
@@ -138,6 +138,7 @@ public sealed class SpecBuilderTests : IDisposable
         Assert.Matches("^[0-9a-f]{64}$", mounts[2].Name);
         Assert.Equal(_temp.Combine("volumes", mounts[2].Name!, "_data"), mounts[2].Source);
         Assert.Equal("bind", mounts[2].ToSpec().Type);
+        Assert.Equal([$"bind {host}:/h:ro", "volume named:/n", $"volume {mounts[2].Name}:/anon", "tmpfs tmpfs:/t"], mounts.Select(m => m.ToString()));
         RuntimeSpec spec = SpecBuilder.Build(Id, Image, new RunOptions(), new SpecContext { Mounts = mounts });
         Assert.Equal(mounts.Select(m => m.ToSpec()), spec.Mounts.TakeLast(4));
     }
