@@ -46,6 +46,30 @@ function Measure-Alternating {
     }
 }
 
+function Invoke-UntilJitIdle {
+    <#
+    .SYNOPSIS
+    Runs -Action in blocks of -Block until two blocks in a row each make the JIT compile fewer than -Quiet methods,
+    or -MaxRuns runs are done; returns the number of runs.
+    .DESCRIPTION
+    A warm session, for code that runs inside this pwsh. .NET's tiered compilation with dynamic PGO compiles a method
+    up to three times (tier 0, instrumented, tier 1) as it gets hot, in the background: on a machine with two cores
+    that JIT work competes with every run until it has settled (measured here: 700-1600 methods compiled per 40
+    runs of Start-Container until about the 250th run, then under 40). It comes in bursts, so one quiet block is not
+    enough. Contenders that start a process per run (podman, runc) have no JIT and need no such warm-up.
+    #>
+    param([Parameter(Mandatory)][scriptblock]$Action, [int]$Block = 40, [int]$Quiet = 40, [int]$MaxRuns = 800)
+    $runs = 0
+    $quietBlocks = 0
+    while ($runs -lt $MaxRuns -and $quietBlocks -lt 2) {
+        $before = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+        for ($i = 0; $i -lt $Block; $i++) { $null = & $Action }
+        $runs += $Block
+        $quietBlocks = if ([System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $before -lt $Quiet) { $quietBlocks + 1 } else { 0 }
+    }
+    $runs
+}
+
 # The median and spread of a contender's samples: seconds from Measure-Alternating, or any other quantity
 # (bytes for the memory figure). Seconds is the samples, sorted, whatever their unit.
 function Get-BenchStatistic {
@@ -119,4 +143,4 @@ function Get-ProcessRss {
     [long](($line -split '\s+')[1]) * 1KB
 }
 
-Export-ModuleMember -Function Measure-Alternating, Get-BenchStatistic, Format-Duration, Format-Size, Format-Statistic, Format-Ratio, Invoke-Checked, Get-ProcessRss
+Export-ModuleMember -Function Measure-Alternating, Invoke-UntilJitIdle, Get-BenchStatistic, Format-Duration, Format-Size, Format-Statistic, Format-Ratio, Invoke-Checked, Get-ProcessRss

@@ -146,17 +146,19 @@ function Measure-RunFigure {
             $rootfs = Join-Path $bundle 'rootfs'
             $removeSelf = Test-Parameter Start-Container Remove
             $script:runCount = 0
-            # "Warm session": 30 rounds of every contender first. .NET promotes a method to optimised code after 30
-            # calls; before that Start-Container runs on quickly-jitted code (~46 vs ~37 ms back to back here).
-            # podman, runc and the floor start a process per run and are unaffected by it.
+            $runOurs = {
+                if ($removeSelf) { $null = Start-Container $Images.Busybox -Remove true }
+                else { $null = Start-Container $Images.Busybox true }
+            }
+            # "Warm session": Start-Container alone until the JIT has settled (see Invoke-UntilJitIdle), then 30
+            # rounds of every contender (their page cache), then the timed rounds.
+            $script:jitWarmup = Invoke-UntilJitIdle -Action $runOurs
+            Write-Host "    the JIT settled after $jitWarmup runs of Start-Container"
             $stats = Measure-Alternating -Rounds $Rounds.Run -Warmup 30 -Contender ([ordered]@{
                 PSContainer = @{
                     # Start-Container puts the container's exit code in $LASTEXITCODE; a stale 0 must not pass.
                     Setup  = { $global:LASTEXITCODE = -1 }
-                    Run    = {
-                        if ($removeSelf) { $null = Start-Container $Images.Busybox -Remove true }
-                        else { $null = Start-Container $Images.Busybox true }
-                    }
+                    Run    = $runOurs
                     Verify = {
                         if ($global:LASTEXITCODE -ne 0) { throw "Start-Container true: exit code $global:LASTEXITCODE" }
                         if ($removeSelf -and ($left = @(Get-Container -All).Count)) { throw "Start-Container -Remove: $left container(s) left" }
@@ -167,7 +169,7 @@ function Measure-RunFigure {
                 'floor (unshare + chroot)' = @{ Run = { Invoke-Checked unshare --mount --uts --ipc --net --pid --fork chroot $rootfs /bin/true | Out-Null } }
             })
             $s = @{}; $stats | ForEach-Object { $s[$_.Name] = $_ }
-            Add-Result "run ``true`` in busybox, warm session$(if (-not $removeSelf) { ' (container kept: no -Remove yet)' })" (Format-Statistic $s.PSContainer) `
+            Add-Result "run ``true`` in busybox, warm session (the JIT settled: $jitWarmup runs first)$(if (-not $removeSelf) { ' (container kept: no -Remove yet)' })" (Format-Statistic $s.PSContainer) `
                 ("podman run --rm: $(Format-Statistic $s.'podman run --rm'); runc run: $(Format-Statistic $s.'runc run'); floor (unshare + chroot): $(Format-Statistic $s.'floor (unshare + chroot)')") `
                 ("$(Format-Ratio $s.PSContainer $s.'podman run --rm') of podman; $(Format-Ratio $s.PSContainer $s.'runc run') of runc")
         }
