@@ -59,6 +59,14 @@ Describe 'Invoke-ContainerCommand' {
         ($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Exception.Message | Should -Be 'err'
     }
 
+    It '-Interactive gives the command what is piped into pwsh (docker exec -i), and only with -Interactive' {
+        $manifest = Join-Path $PSScriptRoot '../../PSContainer.psd1'
+        'x', 'y' | & dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Invoke-ContainerCommand web -Interactive -- wc -l" |
+            ForEach-Object Trim | Should -Be '2'
+        'x', 'y' | & dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Invoke-ContainerCommand web -- wc -l" |
+            ForEach-Object Trim | Should -Be '0'
+    }
+
     It 'sets $LASTEXITCODE and returns a result with -PassThru' {
         $result = Invoke-ContainerCommand web sh -c 'exit 7' -PassThru
         $LASTEXITCODE | Should -Be 7

@@ -87,6 +87,41 @@ Describe 'Start-Container' {
         Start-Container $busybox -- cat | Should -BeNullOrEmpty -Because 'without input, stdin is at end of file at once'
     }
 
+    It '-Interactive gives the container what is piped into pwsh, and only with -Interactive' {
+        $manifest = Join-Path $PSScriptRoot '../../PSContainer.psd1'
+        $null = Invoke-ContainerImagePull $busybox -Quiet # so the child's output is the container's alone
+        $withIt = 'one', 'two' | & dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Start-Container $busybox -Remove -Interactive cat"
+        $withIt | Should -Be @('one', 'two')
+        $without = 'one', 'two' | & dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Start-Container $busybox -Remove cat; 'exit ' + `$LASTEXITCODE"
+        $without | Should -Be @('exit 0') -Because 'without -Interactive the container''s stdin is at end of file at once'
+    }
+
+    It '-Interactive stops reading pwsh''s stdin when the container ends, though the input goes on' {
+        $manifest = Join-Path $PSScriptRoot '../../PSContainer.psd1'
+        # pwsh's stdin is a pipe that stays open for 60 s: pwsh must end with the container, long before.
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $out = & bash -c "exec 3< <(sleep 60); writer=`$!; dotnet pwsh -NoProfile -NonInteractive -Command `"Import-Module '$manifest'; Start-Container $busybox -Remove -Interactive true; 'exit ' + \`$LASTEXITCODE`" <&3; kill `$writer"
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
+        $out | Should -Be 'exit 0'
+    }
+
+    It '-Interactive at a terminal: the user''s lines reach the container, and the prompt gets the next ones' {
+        $manifest = Join-Path $PSScriptRoot '../../PSContainer.psd1'
+        $steps = @(
+            'expect PS '
+            "send Import-Module '$manifest'; Start-Container $busybox -Remove -Interactive sh -c 'echo ready-`$((40+2)); read line; echo got:`$line; exit 3'; 'after: ' + `$LASTEXITCODE"
+            'expect ready-42'
+            'send hello'
+            'expect got:hello'
+            'expect after: 3'
+            "send 'prompt-' + (6*7)"
+            'expect prompt-42'
+            'send exit'
+        )
+        $transcript = $steps | & python3 (Join-Path $PSScriptRoot 'Fixtures/pty_session.py') 30 dotnet pwsh -NoProfile -NoLogo
+        $LASTEXITCODE | Should -Be 0 -Because ($transcript -join "`n")
+    }
+
     It 'applies the environment, working directory, entrypoint and hostname it is given' {
         $output = Start-Container $busybox -Environment @{ GREETING = 'hi there' } -WorkingDirectory /tmp -Hostname box1 sh -c 'echo "$GREETING"; pwd; hostname; echo $PATH'
         $output | Should -Be @('hi there', '/tmp', 'box1', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')

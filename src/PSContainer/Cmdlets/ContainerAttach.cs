@@ -17,14 +17,16 @@ internal static class ContainerAttach
 {
     private const int PendingLines = 1024;
 
-    public static ExitStatus Run(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input, CancellationToken cancellationToken,
-        PreparedLaunch? launch = null)
+    // input: pipeline input for its stdin, or null; interactive: without input, this process's stdin becomes the
+    // container's (docker run -i).
+    public static ExitStatus Run(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input, bool interactive,
+        CancellationToken cancellationToken, PreparedLaunch? launch = null)
     {
         var pump = new PipelinePump(PendingLines);
         RunningContainer? started = null;
         try
         {
-            return cmdlet.Run(pump, () => RelayAsync(cmdlet, engine, container, input, pump, r => started = r, launch, cancellationToken));
+            return cmdlet.Run(pump, () => RelayAsync(cmdlet, engine, container, input, interactive, pump, r => started = r, launch, cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -36,16 +38,19 @@ internal static class ContainerAttach
     }
 
     private static async Task<ExitStatus> RelayAsync(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input,
-        PipelinePump pump, Action<RunningContainer> onStarted, PreparedLaunch? launch, CancellationToken cancellationToken)
+        bool interactive, PipelinePump pump, Action<RunningContainer> onStarted, PreparedLaunch? launch, CancellationToken cancellationToken)
     {
         using var attached = await engine.Containers.StartAttachedAsync(container, cancellationToken, launch).ConfigureAwait(false);
         var running = attached.Running;
         onStarted(running);
         using var stop = cancellationToken.Register(running.Kill);
-        var stdin = FeedInputAsync(running, input);
-        var stdout = RelayLinesAsync(running.StandardOutput, line => pump.Post(() => cmdlet.WriteObject(line)));
-        var stderr = RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(cmdlet, line)));
+        // The copy of an interactive stdin ends with the container's output, not with the console's input.
+        using var outputEnded = new CancellationTokenSource();
+        var stdin = StreamRelay.FeedAsync(running.StandardInput, input, interactive, outputEnded.Token);
+        var stdout = StreamRelay.RelayLinesAsync(running.StandardOutput, line => pump.Post(() => cmdlet.WriteObject(line)));
+        var stderr = StreamRelay.RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(cmdlet, line)));
         await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        outputEnded.Cancel();
         await stdin.ConfigureAwait(false);
         return await engine.Containers.FinishAttachedAsync(attached, CancellationToken.None).ConfigureAwait(false);
     }
@@ -73,40 +78,4 @@ internal static class ContainerAttach
         };
 
     public static void SetExitCode(PSCmdlet cmdlet, int code) => cmdlet.SessionState.PSVariable.Set("global:LASTEXITCODE", code);
-
-    private static async Task FeedInputAsync(RunningContainer running, string? input)
-    {
-        try
-        {
-            if (input is not null)
-            {
-                byte[] bytes = new UTF8Encoding(false).GetBytes(input);
-                await running.StandardInput.WriteAsync(bytes).ConfigureAwait(false);
-            }
-        }
-        catch (IOException)
-        {
-            // The container closed its stdin early (EPIPE), as `head` does: not an error.
-        }
-        finally
-        {
-            try
-            {
-                running.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    private static async Task RelayLinesAsync(Stream stream, Action<string> onLine)
-    {
-        using var reader = new StreamReader(stream, new UTF8Encoding(false));
-        string? line;
-        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
-        {
-            onLine(line);
-        }
-    }
 }

@@ -63,6 +63,10 @@ public sealed class InvokeContainerCommandCommand : ContainerCmdletBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Without pipeline input, this PowerShell's own stdin becomes the command's, until it ends or the command does (docker exec -i).</summary>
+    [Parameter]
+    public SwitchParameter Interactive { get; set; }
+
     /// <summary>Input for the command's stdin (from the pipeline).</summary>
     [Parameter(ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
@@ -136,11 +140,13 @@ public sealed class InvokeContainerCommandCommand : ContainerCmdletBase
         {
             using RunningExec running = Engine.Exec.Start(container, options);
             using CancellationTokenRegistration stop = CancellationToken.Register(running.Kill);
-            Task stdin = StreamRelay.FeedAsync(running.StandardInput, input);
+            using CancellationTokenSource ended = new();
+            Task stdin = StreamRelay.FeedAsync(running.StandardInput, input, Interactive, ended.Token);
             Task stdout = StreamRelay.RelayLinesAsync(running.StandardOutput, line => pump.Post(() => WriteObject(line)));
             Task stderr = StreamRelay.RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(this, line)));
             ExitStatus status = await running.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+            ended.Cancel();
             await stdin.ConfigureAwait(false);
             return status;
         });

@@ -28,6 +28,7 @@ namespace PSContainer.Commands.Cmdlets;
 /// <example><code>$web = Start-Container busybox -Detach -Name web -Label @{ tier = 'frontend' } httpd -f -p 8080</code></example>
 /// <example><code>Get-Container -All -Name web | Start-Container -PassThru</code></example>
 /// <example><code>Start-Container -Name build -Attach</code></example>
+/// <example><code>Start-Container busybox -Interactive sh</code></example>
 [Cmdlet(VerbsLifecycle.Start, "Container", DefaultParameterSetName = ExistingSet)]
 [OutputType(typeof(string), typeof(Container))]
 public sealed class StartContainerCommand : ContainerRunCommandBase
@@ -56,6 +57,13 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
     /// <summary>Existing containers: relays their output and waits for them to end, as a new container's run does.</summary>
     [Parameter(ParameterSetName = ExistingSet)]
     public SwitchParameter Attach { get; set; }
+
+    /// <summary>
+    /// Attached: without pipeline input, this PowerShell's own stdin (the terminal, or what was piped into pwsh)
+    /// becomes the container's, until it ends or the container does (docker run -i). No terminal is allocated.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Interactive { get; set; }
 
     /// <summary>Writes the container: after it exits when attached, once started otherwise.</summary>
     [Parameter]
@@ -133,9 +141,9 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
 
         if (Detach)
         {
-            if (_hasInput)
+            if (_hasInput || Interactive)
             {
-                WriteWarning("-Detach: the container's stdin is /dev/null; the pipeline input is not passed to it.");
+                WriteWarning("-Detach: the container's stdin is /dev/null; neither pipeline input nor -Interactive's is passed to it.");
             }
             if (StartDetached(container, _launch) is { } started)
             {
@@ -143,7 +151,7 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
             }
             return;
         }
-        var status = ContainerAttach.Run(this, Engine, container, _hasInput ? _input.ToString() : null, CancellationToken, _launch);
+        var status = ContainerAttach.Run(this, Engine, container, _hasInput ? _input.ToString() : null, Interactive, CancellationToken, _launch);
         ContainerAttach.Report(this, container, status);
         if (PassThru)
         {
@@ -166,6 +174,10 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         }
         if (!Attach)
         {
+            if (Interactive)
+            {
+                WriteWarning("-Interactive needs -Attach for an existing container; it starts detached, its stdin /dev/null.");
+            }
             if (StartDetached(container) is { } started && PassThru)
             {
                 WriteObject(started);
@@ -174,7 +186,7 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         }
         try
         {
-            var status = ContainerAttach.Run(this, Engine, container, null, CancellationToken);
+            var status = ContainerAttach.Run(this, Engine, container, null, Interactive, CancellationToken);
             ContainerAttach.Report(this, container, status);
             if (PassThru)
             {

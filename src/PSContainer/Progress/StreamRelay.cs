@@ -1,4 +1,5 @@
 using System.Text;
+using PSContainer.Runtime.Linux;
 
 namespace PSContainer.Commands.Progress;
 
@@ -19,14 +20,22 @@ internal static class StreamRelay
         }
     }
 
-    /// <summary>Writes <paramref name="input"/> (if any) and closes the stream; a process that stops reading early is not an error.</summary>
-    public static async Task FeedAsync(Stream stdin, string? input)
+    /// <summary>
+    /// Writes <paramref name="input"/> (if any) and closes the stream; a process that stops reading early is not an
+    /// error. Without input and with <paramref name="interactive"/> (docker's -i), this process's own stdin (a
+    /// terminal or a pipe) is copied instead, until it ends or <paramref name="stop"/> (the process has ended).
+    /// </summary>
+    public static async Task FeedAsync(Stream stdin, string? input, bool interactive = false, CancellationToken stop = default)
     {
         try
         {
             if (input is not null)
             {
                 await stdin.WriteAsync(new UTF8Encoding(false).GetBytes(input)).ConfigureAwait(false);
+            }
+            else if (interactive)
+            {
+                await InputRelay.CopyAsync(0, stdin, stop).ConfigureAwait(false);
             }
         }
         catch (IOException)
