@@ -94,6 +94,12 @@ Describe 'Start-Container' {
         $withIt | Should -Be @('one', 'two')
         $without = 'one', 'two' | & dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Start-Container $busybox -Remove cat; 'exit ' + `$LASTEXITCODE"
         $without | Should -Be @('exit 0') -Because 'without -Interactive the container''s stdin is at end of file at once'
+        $existing = New-Container $busybox cat
+        try {
+            $again = 'three' | & dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Start-Container -Name $($existing.Name) -Attach -Interactive"
+            $again | Should -Be 'three' -Because 'an existing container started with -Attach takes it too (docker start -ai)'
+        }
+        finally { Remove-Container $existing -Force }
     }
 
     It '-Interactive stops reading pwsh''s stdin when the container ends, though the input goes on' {
