@@ -44,15 +44,25 @@ internal static class ContainerAttach
         var running = attached.Running;
         onStarted(running);
         using var stop = cancellationToken.Register(running.Kill);
-        // The copy of an interactive stdin ends with the container's output, not with the console's input.
-        using var outputEnded = new CancellationTokenSource();
-        var stdin = StreamRelay.FeedAsync(running.StandardInput, input, interactive, outputEnded.Token);
-        var stdout = StreamRelay.RelayLinesAsync(running.StandardOutput, line => pump.Post(() => cmdlet.WriteObject(line)));
-        var stderr = StreamRelay.RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(cmdlet, line)));
-        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
-        outputEnded.Cancel();
-        await stdin.ConfigureAwait(false);
+        await RelayStreamsAsync(cmdlet, pump, running.StandardInput, running.StandardOutput, running.StandardError, input, interactive).ConfigureAwait(false);
         return await engine.Containers.FinishAttachedAsync(attached, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A process's three streams, for Start-Container and Invoke-ContainerCommand alike: stdout lines to the pipeline,
+    /// stderr lines as a native command's errors, the input (or, interactive, pwsh's own stdin) to stdin. Returns
+    /// when both outputs have ended; the copy of an interactive stdin ends with them, not with the console's input.
+    /// </summary>
+    public static async Task RelayStreamsAsync(ContainerCmdletBase cmdlet, PipelinePump pump, Stream stdin, Stream stdout, Stream stderr,
+        string? input, bool interactive)
+    {
+        using var outputEnded = new CancellationTokenSource();
+        var feed = StreamRelay.FeedAsync(stdin, input, interactive, outputEnded.Token);
+        var lines = StreamRelay.RelayLinesAsync(stdout, line => pump.Post(() => cmdlet.WriteObject(line)));
+        var errors = StreamRelay.RelayLinesAsync(stderr, line => pump.Post(() => NativeErrorWriter.Write(cmdlet, line)));
+        await Task.WhenAll(lines, errors).ConfigureAwait(false);
+        outputEnded.Cancel();
+        await feed.ConfigureAwait(false);
     }
 
     /// <summary>Sets $LASTEXITCODE, and reports a container that could not start as an error with its stable ErrorId.</summary>

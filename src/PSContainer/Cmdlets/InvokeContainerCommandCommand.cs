@@ -140,14 +140,9 @@ public sealed class InvokeContainerCommandCommand : ContainerCmdletBase
         {
             using RunningExec running = Engine.Exec.Start(container, options);
             using CancellationTokenRegistration stop = CancellationToken.Register(running.Kill);
-            using CancellationTokenSource ended = new();
-            Task stdin = StreamRelay.FeedAsync(running.StandardInput, input, Interactive, ended.Token);
-            Task stdout = StreamRelay.RelayLinesAsync(running.StandardOutput, line => pump.Post(() => WriteObject(line)));
-            Task stderr = StreamRelay.RelayLinesAsync(running.StandardError, line => pump.Post(() => NativeErrorWriter.Write(this, line)));
+            Task streams = ContainerAttach.RelayStreamsAsync(this, pump, running.StandardInput, running.StandardOutput, running.StandardError, input, Interactive);
             ExitStatus status = await running.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
-            ended.Cancel();
-            await stdin.ConfigureAwait(false);
+            await streams.ConfigureAwait(false);
             return status;
         });
     }
