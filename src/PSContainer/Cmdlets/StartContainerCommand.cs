@@ -86,6 +86,10 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
                 $"-{string.Join(", -", misplaced)} describe a new container; give an image to create one (an existing container keeps its configuration)"),
                 "ParameterOnlyForNewContainer", ErrorCategory.InvalidArgument, misplaced[0]));
         }
+        if (Interactive && !Attach)
+        {
+            WriteWarning("-Interactive needs -Attach for an existing container; it starts detached, its stdin /dev/null.");
+        }
     }
 
     protected override void ProcessRecord()
@@ -174,10 +178,6 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         }
         if (!Attach)
         {
-            if (Interactive)
-            {
-                WriteWarning("-Interactive needs -Attach for an existing container; it starts detached, its stdin /dev/null.");
-            }
             if (StartDetached(container) is { } started && PassThru)
             {
                 WriteObject(started);
