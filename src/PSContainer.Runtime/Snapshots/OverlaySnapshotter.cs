@@ -23,8 +23,8 @@ public sealed class OverlaySnapshotter : SnapshotStore
     }
 
     /// <summary>
-    /// One overlay mount: <c>lowerdir+=</c> for each layer of the chain, top first (an empty directory for an image
-    /// without layers), then <c>upperdir=</c> and <c>workdir=</c>. Even a single-layer image gets an overlay, so that
+    /// One overlay mount: <c>lowerdir+=</c> for the init directory (the runtime's mount points, see
+    /// SnapshotStore.InitDirectory) and each layer of the chain, top first, then <c>upperdir=</c> and <c>workdir=</c>. Even a single-layer image gets an overlay, so that
     /// the container's writes land in its upper directory and never in the shared snapshot. An ephemeral container's
     /// overlay is <c>volatile</c> (podman does the same for run --rm): no sync of the upper filesystem when it is
     /// unmounted or when the container calls fsync — its upper directory is deleted when it ends anyway.
@@ -52,7 +52,9 @@ public sealed class OverlaySnapshotter : SnapshotStore
 
     public override IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory, bool ephemeral = false)
     {
-        var lowers = topChainId is { } top ? Chain(top) : [EmptyDirectory()];
+        // The init directory first (topmost): the runtime's mount points exist before the container starts, so
+        // stage 2 creates nothing in the upper directory (see InitDirectory).
+        List<string> lowers = [InitDirectory(), .. topChainId is { } top ? Chain(top) : []];
         string upper = Path.GetFullPath(upperDirectory);
         string work = Path.GetFullPath(workDirectory);
         Directory.CreateDirectory(upper);

@@ -9,6 +9,8 @@ public sealed class OverlaySnapshotterTests : SnapshotterConformance<OverlaySnap
 {
     protected override OverlaySnapshotter Create(string root, LayerUnpackOptions? options = null) => new(root, options);
 
+    protected override IReadOnlyList<string> RuntimeMountPoints => SnapshotStore.InitDirectories;
+
     protected override void WithRootfs(IReadOnlyList<Mount> mounts, Action<string> check)
     {
         var mount = Assert.Single(mounts);
@@ -16,7 +18,7 @@ public sealed class OverlaySnapshotterTests : SnapshotterConformance<OverlaySnap
     }
 
     [Fact]
-    public async Task Lowerdirs_are_listed_top_first_then_upper_and_work()
+    public async Task Lowerdirs_are_the_init_directory_then_the_chain_top_first_then_upper_and_work()
     {
         var l1 = await Apply(null, new TarBuilder().File("a").Build());
         var l2 = await Apply(l1, new TarBuilder().File("b").Build());
@@ -24,6 +26,7 @@ public sealed class OverlaySnapshotterTests : SnapshotterConformance<OverlaySnap
         Assert.Equal(("overlay", "overlay"), (mount.Type, mount.Source));
         Assert.Equal(
             [
+                "lowerdir+=" + Path.Combine(Snapshots.Root, "init-1", "fs"),
                 "lowerdir+=" + Snapshots.Stat(l2)!.Directory,
                 "lowerdir+=" + Snapshots.Stat(l1)!.Directory,
                 "upperdir=" + Path.Combine(Work, "u"),
@@ -45,6 +48,27 @@ public sealed class OverlaySnapshotterTests : SnapshotterConformance<OverlaySnap
         Assert.True(Directory.Exists(Path.Combine(Work, "w", "work", "incompat", "volatile")), "the kernel marks a volatile upper");
         OverlaySnapshotter.ClearVolatileMarker(mount); // a second run of the container (restart)
         WithRootfs([mount], root => Assert.Equal("1", File.ReadAllText(Path.Combine(root, "b"))));
+    }
+
+    [Fact]
+    public async Task The_runtimes_mount_points_come_from_one_init_directory_shared_by_every_rootfs()
+    {
+        var l1 = await Apply(null, new TarBuilder().File("bin/sh", "x").Build());
+        var mount = Assert.Single(Snapshots.PrepareRootfs(l1, Path.Combine(Work, "u"), Path.Combine(Work, "w")));
+        WithRootfs([mount], root =>
+        {
+            Assert.Equal(["bin", "dev", "proc", "sys"], Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName).Order());
+            foreach (string directory in new[] { "dev", "proc", "sys" })
+            {
+                Assert.Equal((UnixFileMode)0x1ed, File.GetUnixFileMode(Path.Combine(root, directory)));
+            }
+        });
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Work, "u")));
+
+        // One copy for every container, and for an image without layers too.
+        var empty = Assert.Single(Snapshots.PrepareRootfs(null, Path.Combine(Work, "u2"), Path.Combine(Work, "w2")));
+        Assert.Equal(mount.Options![0], empty.Options![0]);
+        Assert.Equal(["init-1"], Directory.EnumerateDirectories(Snapshots.Root, "init*").Select(Path.GetFileName));
     }
 
     [Fact]

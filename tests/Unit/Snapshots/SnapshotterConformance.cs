@@ -33,6 +33,9 @@ public abstract partial class SnapshotterConformance<T> : IDisposable
     /// <summary>Makes the prepared rootfs visible at a path for <paramref name="check"/> (mounting it if needed).</summary>
     protected abstract void WithRootfs(IReadOnlyList<Mount> mounts, Action<string> check);
 
+    /// <summary>What a rootfs has at its top that no layer put there (the overlay's init directory).</summary>
+    protected virtual IReadOnlyList<string> RuntimeMountPoints => [];
+
     public virtual void Dispose() => DirectoryTree.RemoveAll(Work);
 
     protected static LayerSource Layer(byte[] tar, Action? onOpen = null, bool gzip = false)
@@ -210,12 +213,12 @@ public abstract partial class SnapshotterConformance<T> : IDisposable
     }
 
     [Fact]
-    public async Task Image_without_layers_gets_an_empty_rootfs()
+    public async Task Image_without_layers_gets_a_rootfs_with_only_the_runtimes_mount_points()
     {
         var mounts = Snapshots.PrepareRootfs(null, Path.Combine(Work, "c0", "upper"), Path.Combine(Work, "c0", "work"));
         WithRootfs(mounts, root =>
         {
-            Assert.Empty(Directory.EnumerateFileSystemEntries(root));
+            Assert.Equal(RuntimeMountPoints, Directory.EnumerateFileSystemEntries(root).Select(p => Path.GetFileName(p)!).Order());
             File.WriteAllText(Path.Combine(root, "x"), "x");
         });
         Assert.True(File.Exists(Path.Combine(Work, "c0", "upper", "x")));
