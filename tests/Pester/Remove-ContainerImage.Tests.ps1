@@ -90,7 +90,7 @@ Describe 'Remove-ContainerImage' {
         # Every lower directory the container's root filesystem mounts is still there.
         $lowers = (Get-Content -LiteralPath (Join-Path $container.Directory 'rootfs-mounts.json') -Raw | ConvertFrom-Json).options |
             Where-Object { $_ -like 'lowerdir+=*' } | ForEach-Object { $_.Substring('lowerdir+='.Length) }
-        @($lowers).Count | Should -Be 2
+        @($lowers).Count | Should -Be 3 # the store's init directory (/dev, /proc, /sys), then the image's two layers
         $lowers | ForEach-Object { $_ | Should -Exist }
     }
 

@@ -290,6 +290,15 @@ Describe 'Start-Container -Detach, -Remove, and existing containers' {
         Get-ContainerLog existing | Should -Be @('run', 'run')
     }
 
+    It 'refuses a container object given as the image, rather than pulling an image named after it' {
+        $c = Get-Container -All existing
+        $pulls = @(Get-ContainerImage).Count
+        { Start-Container $c -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,PSContainer.Commands.Cmdlets.StartContainerCommand' -ExpectedMessage "*'existing' is a container, not an image*"
+        { New-Container $c -ErrorAction Stop } | Should -Throw -ExpectedMessage "*is a container, not an image*"
+        @(Get-ContainerImage).Count | Should -Be $pulls
+        (Get-Container -All existing).Status | Should -Be 'Exited'
+    }
+
     It 'refuses the parameters of a new container for an existing one' {
         { Start-Container -Name existing -Entrypoint echo -ErrorAction Stop } | Should -Throw
         (Get-Container existing).Status | Should -Be 'Exited'

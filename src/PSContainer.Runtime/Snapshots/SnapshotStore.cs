@@ -200,6 +200,11 @@ public abstract class SnapshotStore : ISnapshotter
         using var initLock = FileLock.AcquireAsync(LockPath(InitKey), CancellationToken.None).GetAwaiter().GetResult();
         if (!Directory.Exists(fs))
         {
+            if (Directory.Exists(committed))
+            {
+                TryRemove(committed); // something other than ours (a hand-made or damaged copy): made afresh
+            }
+
             string work = Path.Combine(Root, $"{NewPrefix}{InitKey}-{Guid.NewGuid():N}");
             try
             {

@@ -26,6 +26,7 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
     /// <summary>The image to run: name[:tag], name@digest or an image id.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = RunSet)]
     [ValidateNotNullOrEmpty]
+    [ImageArgument]
     public string Image { get; set; } = "";
 
     /// <summary>The command and its arguments; replaces the image's Cmd.</summary>
