@@ -16,13 +16,14 @@ namespace PSContainer.Shim;
 /// </summary>
 internal static class Init
 {
-    public static int Run(string syncFdText, string errorFdText)
+    public static int Run(string syncFdText, string errorFdText, string consoleFdText)
     {
         using SafeFd sync = new(int.Parse(syncFdText, CultureInfo.InvariantCulture));
         SafeFd errors = new(int.Parse(errorFdText, CultureInfo.InvariantCulture));
+        using SafeFd console = new(int.Parse(consoleFdText, CultureInfo.InvariantCulture));
         try
         {
-            Exec(sync, errors);
+            Exec(sync, errors, console);
             return 0; // not reached: Exec returns only by throwing
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -54,7 +55,7 @@ internal static class Init
         return record.ExitCode;
     }
 
-    private static void Exec(SafeFd sync, SafeFd errors)
+    private static void Exec(SafeFd sync, SafeFd errors, SafeFd console)
     {
         // If the monitor dies, so does the container: this survives the exec, and is reset when the credentials
         // change, so ProcessSetup sets it again then.
@@ -103,6 +104,15 @@ internal static class Init
         {
             RootFs.Mask(path);
         }
+
+        // docker run -t: the terminal is made in the container's own devpts, now that /dev/ptmx is the container's;
+        // its master goes to the monitor, and this process takes the peer as its terminal and stdio (runc's order).
+        if (spec.Process.Terminal)
+        {
+            ContainerTerminal.Setup(console, spec.Process);
+        }
+
+        console.Dispose();
 
         // The working directory is created as root (the user may not be able to) and while the root is still
         // writable, but entered only as the user, in ProcessSetup.

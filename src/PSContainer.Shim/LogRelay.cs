@@ -27,6 +27,8 @@ internal sealed class LogRelay : IDisposable
     private readonly ArrayBufferWriter<byte> _entries = new();
     private readonly bool[] _passThrough = [true, true];
     private bool _logFailed;
+    private SafeFd? _terminal;
+    private bool _terminalInput;
 
     private LogRelay(SafeFd stdout, SafeFd stderr, SafeFd? log)
     {
@@ -50,6 +52,16 @@ internal sealed class LogRelay : IDisposable
         return new LogRelay(stdout, stderr, log);
     }
 
+    /// <summary>
+    /// docker run -t: the container's output comes from this terminal master (as its stdout: a terminal has one
+    /// stream), and, with <paramref name="input"/>, what arrives on our stdin is written into it.
+    /// </summary>
+    public void UseTerminal(SafeFd master, bool input)
+    {
+        _terminal = master;
+        _terminalInput = input;
+    }
+
     /// <summary>From now on the output goes only to the log (the engine has let go: detached).</summary>
     public void StopPassThrough()
     {
@@ -60,12 +72,13 @@ internal sealed class LogRelay : IDisposable
     /// <summary>Relays until the output ends (see the remarks); <paramref name="init"/> is the container's init, or null if it is already gone.</summary>
     public void Run(ProcessHandle? init)
     {
-        Span<int> fds = [Fd(0), Fd(1), init is null ? -1 : init.Fd];
-        Span<short> ready = stackalloc short[3];
+        // stdout pipe, stderr pipe, the init's pidfd, a terminal's master, our stdin (copied into the terminal).
+        Span<int> fds = [Fd(0), Fd(1), init is null ? -1 : init.Fd, _terminal?.Fd ?? -1, _terminal is not null && _terminalInput ? 0 : -1];
+        Span<short> ready = stackalloc short[5];
         // Uninitialized: its pages are touched only by what the container writes (see JsonLogWriter's fields).
         byte[] buffer = GC.AllocateUninitializedArray<byte>(ChunkSize);
         bool exited = init is null;
-        while (fds[0] >= 0 || fds[1] >= 0)
+        while (fds[0] >= 0 || fds[1] >= 0 || fds[3] >= 0)
         {
             // Once the init has exited, only what is already in the pipes is read: a zero timeout.
             int n = Poller.WaitAny(fds, ready, exited ? 0 : -1);
@@ -87,10 +100,21 @@ internal sealed class LogRelay : IDisposable
                 }
             }
 
+            if (ready[3] != 0 && !Relay(0, fds[3], buffer))
+            {
+                fds[3] = -1;
+            }
+
+            if (ready[4] != 0 && !CopyInput(buffer))
+            {
+                fds[4] = -1;
+            }
+
             if (ready[2] != 0)
             {
                 exited = true;
                 fds[2] = -1;
+                fds[4] = -1; // nobody left to read it
             }
         }
 
@@ -103,6 +127,7 @@ internal sealed class LogRelay : IDisposable
     public void Dispose()
     {
         _log?.Dispose();
+        _terminal?.Dispose();
         foreach (SafeFd pipe in _pipes)
         {
             pipe.Dispose();
@@ -114,7 +139,16 @@ internal sealed class LogRelay : IDisposable
     /// <summary>One read from stream <paramref name="i"/>, logged and passed on; false at end of file.</summary>
     private bool Relay(int i, int fd, byte[] buffer)
     {
-        int n = RawIo.Read(fd, buffer);
+        int n;
+        try
+        {
+            n = RawIo.Read(fd, buffer);
+        }
+        catch (LinuxException e) when (e.Errno == Errno.EIO && fd == _terminal?.Fd)
+        {
+            n = 0; // a terminal whose every peer is closed: the container has ended
+        }
+
         LogStream stream = (LogStream)i;
         if (n == 0)
         {
@@ -133,6 +167,20 @@ internal sealed class LogRelay : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>One read from our stdin into the terminal; false at end of file, or when the terminal is gone.</summary>
+    private bool CopyInput(byte[] buffer)
+    {
+        int n = RawIo.Read(0, buffer);
+        try
+        {
+            return n > 0 && RawIo.WriteAll(_terminal!.Fd, buffer.AsSpan(0, n));
+        }
+        catch (LinuxException)
+        {
+            return false; // EIO: the container has ended
+        }
     }
 
     private void WriteLog()

@@ -60,6 +60,8 @@ internal static class Monitor
         using Pipe errors = Pipe.Create();  // error record or EOF: stage 2 -> stage 1
         using Pipe stdout = Pipe.Create();  // the container's stdout and stderr: stage 2 -> stage 1 (LogRelay)
         using Pipe stderr = Pipe.Create();
+        (SafeFd consoleSocket, SafeFd consoleForInit) = FdPassing.SocketPair(); // a terminal's master, if any: 2 -> 1
+        using SafeFd console = consoleSocket;
 
         // 4. New namespaces for this thread (after joining those the config names by path); the process
         //    posix_spawn starts from it inherits them, and is PID 1 of the new PID namespace. The copied mount tree
@@ -74,6 +76,7 @@ internal static class Monitor
         //    process relays (LogRelay), so the output is logged and survives the engine.
         sync.ReadEnd.SetCloseOnExec(false);
         errors.WriteEnd.SetCloseOnExec(false);
+        consoleForInit.SetCloseOnExec(false);
         // /proc/self/exe rather than a path: psc-shim runs from a sealed copy (see Process/SealedShim) that has none.
         // posix_spawn, not Process.Start: the exit status must be ours to reap (see SpawnedChild).
         SpawnedChild init = SpawnedChild.Start("/proc/self/exe",
@@ -83,12 +86,14 @@ internal static class Monitor
             bundleDirectory,
             sync.ReadEnd.Fd.ToString(CultureInfo.InvariantCulture),
             errors.WriteEnd.Fd.ToString(CultureInfo.InvariantCulture),
+            consoleForInit.Fd.ToString(CultureInfo.InvariantCulture),
         ], stdout.WriteEnd, stderr.WriteEnd);
         DateTimeOffset startedAt = DateTimeOffset.UtcNow;
 
         // Our copies of stage 2's ends go at once: EOF on the error pipe must mean "stage 2 closed it".
         sync.ReadEnd.Dispose();
         errors.WriteEnd.Dispose();
+        consoleForInit.Dispose();
         stdout.WriteEnd.Dispose();
         stderr.WriteEnd.Dispose();
         using LogRelay relay = LogRelay.Open(bundleDirectory, stdout.ReadEnd, stderr.ReadEnd);
@@ -98,6 +103,7 @@ internal static class Monitor
         ulong initStartTime = ProcessIdentity.Read(init.Id)?.StartTime ?? 0;
         using ProcessHandle? initHandle = ProcessHandle.Open(init.Id, initStartTime);
         Cgroup? cgroup = null;
+        bool terminal = false;
         try
         {
             // 6. Back to the host's mount namespace before stage 2 may pivot_root: pivot_root moves the root
@@ -109,6 +115,7 @@ internal static class Monitor
             // 7. The whole bundle, read and checked here while stage 2's runtime starts on the other core;
             //    stage 2 receives it pre-digested (InitRequest) and skips the JSON work.
             Bundle bundle = PreparedBundle.Load(bundleDirectory, out byte[]? seccomp);
+            terminal = bundle.Spec.Process.Terminal;
             IReadOnlyList<CgroupHierarchy> hierarchies = CgroupHierarchy.Mounted();
             byte[] request = StageTwoRequest.Build(bundle, seccomp, flags, hierarchies);
 
@@ -143,6 +150,13 @@ internal static class Monitor
         bool started = report.Length == 0;
         if (started)
         {
+            // docker run -t: stage 2 sent the terminal's master before its exec; the container's output comes from it,
+            // and (attached) our stdin goes into it.
+            if (terminal && ContainerTerminal.Receive(console) is { } master)
+            {
+                relay.UseTerminal(master, input: !options.Detach);
+            }
+
             Session.ReportStarted(options.Detach);
             if (options.Detach)
             {

@@ -8,7 +8,7 @@ namespace PSContainer.Shim;
 /// ContainerLauncher.cs for the protocol between the engine and the two stages), or runs a command in a running one.
 /// <code>
 /// psc-shim run [--detach] [--remove] &lt;bundle&gt;         stage 1, the monitor (what the engine starts)
-/// psc-shim init &lt;bundle&gt; &lt;sync-fd&gt; &lt;error-fd&gt;        stage 2, the container's init (started by stage 1 only)
+/// psc-shim init &lt;bundle&gt; &lt;sync&gt; &lt;error&gt; &lt;console&gt;   stage 2, the container's init (started by stage 1 only)
 /// psc-shim exec &lt;bundle&gt; &lt;process.json&gt;               joins a running container and runs a process in it
 /// psc-shim exec-init &lt;bundle&gt; &lt;sync&gt; &lt;error&gt; &lt;mnt&gt;   its child inside the container (started by exec only)
 /// </code>
@@ -26,9 +26,9 @@ internal static class Program
             return Monitor.Run(options);
         }
 
-        if (args.Length == 4 && args[0] == "init")
+        if (args.Length == 5 && args[0] == "init")
         {
-            return Init.Run(args[2], args[3]); // args[1], the bundle, is there for ps(1) to show
+            return Init.Run(args[2], args[3], args[4]); // args[1], the bundle, is there for ps(1) to show
         }
 
         if (args.Length == 3 && args[0] == "exec")

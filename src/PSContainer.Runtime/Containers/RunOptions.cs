@@ -66,4 +66,10 @@ public sealed record RunOptions
 
     /// <summary>docker --init: a minimal init as PID 1 that reaps zombies and forwards signals to the command.</summary>
     public bool Init { get; init; }
+
+    /// <summary>docker run -t: the command's stdin, stdout and stderr are a pseudo-terminal made in the container.</summary>
+    public bool Tty { get; init; }
+
+    /// <summary>With <see cref="Tty"/>: the terminal's initial size (rows, columns), as the caller's own terminal has it.</summary>
+    public (uint Rows, uint Columns)? TerminalSize { get; init; }
 }

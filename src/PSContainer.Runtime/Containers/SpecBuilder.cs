@@ -50,6 +50,8 @@ public static partial class SpecBuilder
                 User = new UserSpec { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null },
                 Capabilities = new CapabilitiesSpec { Bounding = caps, Effective = caps, Permitted = caps, Inheritable = [], Ambient = [] },
                 NoNewPrivileges = false, // docker's default; --security-opt no-new-privileges is not offered (yet)
+                Terminal = options.Tty,
+                ConsoleSize = options.Tty && options.TerminalSize is { } size ? new ConsoleSizeSpec { Height = size.Rows, Width = size.Columns } : null,
             },
             Root = new RootSpec { Path = "rootfs", Readonly = options.ReadOnly },
             Hostname = hostname,

@@ -38,4 +38,13 @@ public static unsafe class Credentials
 
     /// <summary>umask(2); returns the previous mask.</summary>
     public static uint SetUmask(uint mask) => (ushort)umask((ushort)mask);
+
+    /// <summary>fchown(2) to <paramref name="uid"/>, the group left as it is.</summary>
+    public static void ChangeOwner(SafeFd fd, uint uid)
+    {
+        if (fchown(fd.Fd, uid, uint.MaxValue) < 0)
+        {
+            throw LinuxException.FromLastError("fchown", "terminal");
+        }
+    }
 }

@@ -10,6 +10,7 @@ public static class Errno
     public const int ENOENT = 2;
     public const int ESRCH = 3;
     public const int EINTR = 4;
+    public const int EIO = 5;
     public const int ENOEXEC = 8;
     public const int ECHILD = 10;
     public const int EACCES = 13;

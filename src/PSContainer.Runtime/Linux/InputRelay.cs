@@ -14,13 +14,13 @@ public static class InputRelay
     private const int BufferSize = 16 * 1024;
 
     /// <summary>Copies on a thread of its own; the task ends at end of file, when stopped, or when the reader has gone.</summary>
-    public static Task CopyAsync(int fd, Stream destination, CancellationToken stop) =>
-        Task.Factory.StartNew(() => Copy(fd, destination, stop), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    public static Task CopyAsync(int fd, Stream destination, CancellationToken stop, bool raw = false) =>
+        Task.Factory.StartNew(() => Copy(fd, destination, stop, raw), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    /// <summary>The same, on the calling thread.</summary>
-    public static void Copy(int fd, Stream destination, CancellationToken stop)
+    /// <summary>The same, on the calling thread. <paramref name="raw"/>: a terminal in raw mode rather than line mode (docker run -it).</summary>
+    public static void Copy(int fd, Stream destination, CancellationToken stop, bool raw = false)
     {
-        using TerminalMode? lineMode = TerminalMode.LineMode(fd);
+        using TerminalMode? mode = raw ? TerminalMode.RawMode(fd) : TerminalMode.LineMode(fd);
         using Pipe wake = Pipe.Create();
         using CancellationTokenRegistration registration = stop.Register(() => RawIo.WriteAll(wake.WriteEnd.Fd, [1]));
         Span<short> ready = stackalloc short[2];

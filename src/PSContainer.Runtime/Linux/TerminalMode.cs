@@ -40,6 +40,30 @@ public sealed unsafe class TerminalMode : IDisposable
         return tcsetattr(fd, (int)TCSANOW, &line) == 0 ? new TerminalMode(fd, saved) : null;
     }
 
+    /// <summary>
+    /// Raw mode on <paramref name="fd"/> if it is a terminal (cfmakeraw, as docker's client does for -it): every key
+    /// goes on as typed, Ctrl+C included, and nothing is echoed or translated here — the container's terminal does
+    /// that. Null (nothing to undo) otherwise.
+    /// </summary>
+    public static TerminalMode? RawMode(int fd)
+    {
+        termios saved;
+        if (isatty(fd) != 1 || tcgetattr(fd, &saved) != 0)
+        {
+            return null;
+        }
+
+        termios raw = saved;
+        raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+        raw.c_oflag &= ~OPOST;
+        raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+        raw.c_cflag &= ~(CSIZE | PARENB);
+        raw.c_cflag |= CS8;
+        raw.c_cc[(int)VMIN] = 1;
+        raw.c_cc[(int)VTIME] = 0;
+        return tcsetattr(fd, (int)TCSANOW, &raw) == 0 ? new TerminalMode(fd, saved) : null;
+    }
+
     public void Dispose()
     {
         termios saved = _saved;

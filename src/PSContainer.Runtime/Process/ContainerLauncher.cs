@@ -3,8 +3,8 @@
 //
 //   engine (pwsh)                    stage 1: psc-shim run [--await-go] [--detach] [--remove] <bundle>
 //   -------------                    -----------------------------------------------------------------
-//   docker run (PrepareRun): starts                                         stage 2: psc-shim init <bundle> <s> <e>
-//   the shim with --await-go first,                                         ---------------------------------------
+//   docker run (PrepareRun): starts                                         stage 2: psc-shim init <bundle> <s> <e> <c>
+//   the shim with --await-go first,                                         -------------------------------------------
 //   then finds the image and writes
 //   the bundle (config.json, ...)
 //   Process.Start(sealed copy of ---> setsid: a session of its own (the container
@@ -18,7 +18,8 @@
 //                                    registers SIGTERM/INT/HUP forwarding
 //                                    (its signal thread must exist before
 //                                    the unshare)
-//                                    pipe2 x4: sync s, error e, stdout, stderr
+//                                    pipe2 x4: sync s, error e, stdout, stderr;
+//                                    socketpair c (a terminal's master)
 //                                    unshare(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET)
 //                                    mount / rslave
 //                                    posix_spawn(self init) --------------> born PID 1 in the new namespaces, with
@@ -41,6 +42,10 @@
 //                                                                             cgroup fs, config mounts, device nodes
 //                                                                             sethostname, lo up, pivot_root
 //                                                                             read-only and masked paths
+//                                                                             process.terminal (-Tty): a pty from
+//                                                                             the container's /dev/ptmx; its master
+//                                                                             sent over c (SCM_RIGHTS), the peer
+//                                                                             becomes ctty and stdin/stdout/stderr
 //                                                                             fds >= 3 close-on-exec, rlimits,
 //                                                                             no_new_privs, bounding set, keepcaps,
 //                                                                             setgroups/setgid/setuid, capset,
@@ -49,6 +54,9 @@
 //                                                                             empty mask
 //                                                       on failure  <------  e: "<125|126|127> <message>", exit
 //                                                       on success  <------  execve: e closes (CLOEXEC), EOF
+//                                    -Tty: receives the master from c; the
+//                                    relay reads it (as stdout) and writes
+//                                    its own stdin into it (attached)
 //   reads "started\n" on stdout <---- success: writes "started\n" to stdout
 //   (EOF instead: it failed; the     (detached: first stdout, stderr :=
 //   reason is on stderr and in       /dev/null, the line then goes out on a

@@ -39,6 +39,10 @@ internal sealed partial record InitRequest
             w.Write(limit.Hard);
             w.Write(limit.Soft);
         }
+
+        w.Write(process.Terminal);
+        w.Write(process.ConsoleSize?.Height ?? 0);
+        w.Write(process.ConsoleSize?.Width ?? 0);
     }
 
     private static ProcessSpec ReadProcess(BinaryReader r)
@@ -66,6 +70,10 @@ internal sealed partial record InitRequest
             rlimits![i] = new RlimitSpec { Type = r.ReadString(), Hard = r.ReadUInt64(), Soft = r.ReadUInt64() };
         }
 
+        bool terminal = r.ReadBoolean();
+        uint height = r.ReadUInt32();
+        uint width = r.ReadUInt32();
+
         return new ProcessSpec
         {
             Args = args,
@@ -75,6 +83,8 @@ internal sealed partial record InitRequest
             NoNewPrivileges = noNewPrivileges,
             Capabilities = caps,
             Rlimits = rlimits,
+            Terminal = terminal,
+            ConsoleSize = height == 0 && width == 0 ? null : new ConsoleSizeSpec { Height = height, Width = width },
         };
     }
 

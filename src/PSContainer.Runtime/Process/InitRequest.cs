@@ -13,14 +13,14 @@ namespace PSContainer.Runtime.Process;
 /// uses are carried. The exec helper sends its child the same request for the process it is to become.
 /// </summary>
 /// <remarks>
-/// Layout (BinaryWriter: little-endian integers, strings as 7-bit-length-prefixed UTF-8): "PSC2", namespace
+/// Layout (BinaryWriter: little-endian integers, strings as 7-bit-length-prefixed UTF-8): "PSC3", namespace
 /// flags, bundle directory, then RuntimeSpec members in the order of <see cref="Encode"/>, then the compiled seccomp
 /// program and the cgroup hierarchies. Both ends are the same binary, so the format needs no versioning beyond
 /// the magic.
 /// </remarks>
 internal sealed partial record InitRequest(Bundle Bundle, int NamespaceFlags)
 {
-    private const int Magic = 0x32435350; // "PSC2"
+    private const int Magic = 0x33435350; // "PSC3" (PSC2 had no terminal)
 
     /// <summary>Upper bound on what stage 2 will read: a config is kilobytes, 16 MB is a broken sender.</summary>
     public const int MaxLength = 16 * 1024 * 1024;
@@ -84,6 +84,9 @@ internal sealed partial record InitRequest(Bundle Bundle, int NamespaceFlags)
 
         return buffer.ToArray();
     }
+
+    /// <summary>Whether <paramref name="data"/> starts as a request of this format does (an init.bin of an older shim does not).</summary>
+    public static bool HasCurrentFormat(ReadOnlySpan<byte> data) => data.Length >= 4 && BitConverter.ToInt32(data) == Magic;
 
     public static InitRequest Decode(byte[] data)
     {

@@ -71,7 +71,7 @@ public static class PreparedBundle
 
         ReadOnlySpan<byte> rest = file;
         if (!Take(ref rest, 4, out ReadOnlySpan<byte> magic) || BitConverter.ToInt32(magic) != Magic ||
-            !Matches(ref rest, config) || !Matches(ref rest, mounts))
+            !Matches(ref rest, config) || !Matches(ref rest, mounts) || !InitRequest.HasCurrentFormat(rest))
         {
             return null;
         }

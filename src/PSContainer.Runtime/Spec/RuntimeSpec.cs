@@ -63,6 +63,20 @@ public sealed record ProcessSpec
     [JsonPropertyName("oomScoreAdj")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? OomScoreAdj { get; set; }
+
+    /// <summary>The terminal's size when <see cref="Terminal"/> is set (runtime-spec process.consoleSize).</summary>
+    [JsonPropertyName("consoleSize")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConsoleSizeSpec? ConsoleSize { get; set; }
+}
+
+public sealed record ConsoleSizeSpec
+{
+    [JsonPropertyName("height")]
+    public uint Height { get; set; }
+
+    [JsonPropertyName("width")]
+    public uint Width { get; set; }
 }
 
 public sealed record UserSpec

@@ -19,14 +19,15 @@ internal static class ContainerAttach
 
     // input: pipeline input for its stdin, or null; interactive: without input, this process's stdin becomes the
     // container's (docker run -i).
+    // terminal: the container has a pseudo-terminal (-Tty).
     public static ExitStatus Run(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input, bool interactive,
-        CancellationToken cancellationToken, PreparedLaunch? launch = null)
+        CancellationToken cancellationToken, PreparedLaunch? launch = null, bool terminal = false)
     {
         var pump = new PipelinePump(PendingLines);
         RunningContainer? started = null;
         try
         {
-            return cmdlet.Run(pump, () => RelayAsync(cmdlet, engine, container, input, interactive, pump, r => started = r, launch, cancellationToken));
+            return cmdlet.Run(pump, () => RelayAsync(cmdlet, engine, container, input, interactive, terminal, pump, r => started = r, launch, cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -38,13 +39,13 @@ internal static class ContainerAttach
     }
 
     private static async Task<ExitStatus> RelayAsync(ContainerCmdletBase cmdlet, ContainerEngine engine, Container container, string? input,
-        bool interactive, PipelinePump pump, Action<RunningContainer> onStarted, PreparedLaunch? launch, CancellationToken cancellationToken)
+        bool interactive, bool terminal, PipelinePump pump, Action<RunningContainer> onStarted, PreparedLaunch? launch, CancellationToken cancellationToken)
     {
         using var attached = await engine.Containers.StartAttachedAsync(container, cancellationToken, launch).ConfigureAwait(false);
         var running = attached.Running;
         onStarted(running);
         using var stop = cancellationToken.Register(running.Kill);
-        await RelayStreamsAsync(cmdlet, pump, running.StandardInput, running.StandardOutput, running.StandardError, input, interactive).ConfigureAwait(false);
+        await RelayStreamsAsync(cmdlet, pump, running.StandardInput, running.StandardOutput, running.StandardError, input, interactive, terminal).ConfigureAwait(false);
         return await engine.Containers.FinishAttachedAsync(attached, CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -53,12 +54,20 @@ internal static class ContainerAttach
     /// stderr lines as a native command's errors, the input (or, interactive, pwsh's own stdin) to stdin. Returns
     /// when both outputs have ended; the copy of an interactive stdin ends with them, not with the console's input.
     /// </summary>
+    /// <remarks>
+    /// With a pseudo-terminal (<paramref name="terminal"/>) and -Interactive at a terminal, this is docker run -it: the
+    /// output goes to the screen byte for byte as it comes (a prompt has no newline; full-screen programs draw with
+    /// escape sequences) and keys go to the container as typed. Otherwise its lines go to the pipeline as usual.
+    /// </remarks>
     public static async Task RelayStreamsAsync(ContainerCmdletBase cmdlet, PipelinePump pump, Stream stdin, Stream stdout, Stream stderr,
-        string? input, bool interactive)
+        string? input, bool interactive, bool terminal = false)
     {
         using var outputEnded = new CancellationTokenSource();
-        var feed = StreamRelay.FeedAsync(stdin, input, interactive, outputEnded.Token);
-        var lines = StreamRelay.RelayLinesAsync(stdout, line => pump.Post(() => cmdlet.WriteObject(line)));
+        bool session = terminal && interactive && input is null && !Console.IsInputRedirected && !Console.IsOutputRedirected;
+        var feed = StreamRelay.FeedAsync(stdin, input, interactive, outputEnded.Token, terminal);
+        var lines = session
+            ? StreamRelay.RelayBytesAsync(stdout, Console.OpenStandardOutput())
+            : StreamRelay.RelayLinesAsync(stdout, line => pump.Post(() => cmdlet.WriteObject(line)));
         var errors = StreamRelay.RelayLinesAsync(stderr, line => pump.Post(() => NativeErrorWriter.Write(cmdlet, line)));
         await Task.WhenAll(lines, errors).ConfigureAwait(false);
         outputEnded.Cancel();

@@ -119,6 +119,14 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
     [Parameter(ParameterSetName = RunSet)]
     public SwitchParameter Init { get; set; }
 
+    /// <summary>
+    /// Gives the command a pseudo-terminal (docker run -t) as its stdin, stdout and stderr, sized like this
+    /// session's terminal; its output is one stream. With -Interactive at a terminal, the session is the
+    /// container's until it exits: keys go to it as typed (Ctrl+C included) and its output is shown as it comes.
+    /// </summary>
+    [Parameter(ParameterSetName = RunSet)]
+    public SwitchParameter Tty { get; set; }
+
     /// <summary>The platform to pull when the image is missing, as os/arch[/variant].</summary>
     [Parameter(ParameterSetName = RunSet)]
     public string? Platform { get; set; }
@@ -162,6 +170,8 @@ public abstract class ContainerRunCommandBase : ContainerCmdletBase
         Processors = Processors,
         PidsLimit = PidsLimit,
         Init = Init,
+        Tty = Tty,
+        TerminalSize = Tty ? Runtime.Linux.Pty.SizeOf(1) ?? Runtime.Linux.Pty.SizeOf(0) : null,
         Labels = Label?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
         AutoRemove = Remove,
     };

@@ -29,6 +29,7 @@ namespace PSContainer.Commands.Cmdlets;
 /// <example><code>Get-Container -All -Name web | Start-Container -PassThru</code></example>
 /// <example><code>Start-Container -Name build -Attach</code></example>
 /// <example><code>Start-Container busybox -Interactive sh</code></example>
+/// <example><code>Start-Container busybox -Interactive -Tty sh</code></example>
 [Cmdlet(VerbsLifecycle.Start, "Container", DefaultParameterSetName = ExistingSet)]
 [OutputType(typeof(string), typeof(Container))]
 public sealed class StartContainerCommand : ContainerRunCommandBase
@@ -111,6 +112,16 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
         {
             return;
         }
+
+        if (Tty && _hasInput && !Detach)
+        {
+            // docker's "the input device is not a TTY": typed-ahead input races the program's own terminal set-up
+            // (a shell flushes what is pending when it starts line editing), so it could be lost and the run hang.
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                "-Tty: pipeline input cannot be typed into the container's terminal; leave out -Tty to pass it as stdin"),
+                "TtyWithPipelineInput", ErrorCategory.InvalidArgument, InputObject));
+        }
+
         try
         {
             RunNew();
@@ -155,7 +166,7 @@ public sealed class StartContainerCommand : ContainerRunCommandBase
             }
             return;
         }
-        var status = ContainerAttach.Run(this, Engine, container, _hasInput ? _input.ToString() : null, Interactive, CancellationToken, _launch);
+        var status = ContainerAttach.Run(this, Engine, container, _hasInput ? _input.ToString() : null, Interactive, CancellationToken, _launch, Tty);
         ContainerAttach.Report(this, container, status);
         if (PassThru)
         {

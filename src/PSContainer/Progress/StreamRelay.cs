@@ -10,6 +10,18 @@ namespace PSContainer.Commands.Progress;
 /// </summary>
 internal static class StreamRelay
 {
+    /// <summary>Copies a stream's bytes as they come to <paramref name="destination"/> (a terminal session's screen).</summary>
+    public static async Task RelayBytesAsync(Stream stream, Stream destination)
+    {
+        byte[] buffer = new byte[16 * 1024];
+        int n;
+        while ((n = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            await destination.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+            await destination.FlushAsync().ConfigureAwait(false);
+        }
+    }
+
     public static async Task RelayLinesAsync(Stream stream, Action<string> onLine)
     {
         using StreamReader reader = new(stream, new UTF8Encoding(false));
@@ -25,7 +37,11 @@ internal static class StreamRelay
     /// error. Without input and with <paramref name="interactive"/> (docker's -i), this process's own stdin (a
     /// terminal or a pipe) is copied instead, until it ends or <paramref name="stop"/> (the process has ended).
     /// </summary>
-    public static async Task FeedAsync(Stream stdin, string? input, bool interactive = false, CancellationToken stop = default)
+    /// <remarks>
+    /// <paramref name="terminal"/>: stdin goes into a pseudo-terminal (docker run -t), so an interactive copy puts this
+    /// process's terminal in raw mode rather than line mode: the container's terminal echoes and edits.
+    /// </remarks>
+    public static async Task FeedAsync(Stream stdin, string? input, bool interactive = false, CancellationToken stop = default, bool terminal = false)
     {
         try
         {
@@ -35,7 +51,7 @@ internal static class StreamRelay
             }
             else if (interactive)
             {
-                await InputRelay.CopyAsync(0, stdin, stop).ConfigureAwait(false);
+                await InputRelay.CopyAsync(0, stdin, stop, raw: terminal).ConfigureAwait(false);
             }
         }
         catch (IOException)

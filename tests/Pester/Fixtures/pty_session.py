@@ -5,7 +5,7 @@
 
 Each line of stdin is a step: "expect TEXT" waits until TEXT has appeared in the terminal's output (escape
 sequences removed) since the last expectation, "send TEXT" types TEXT followed by Enter (a carriage return, as a
-terminal sends it). The terminal is 200x50, and answers the cursor-position queries PSReadLine makes. Prints the
+terminal sends it), "ctrl X" types Ctrl+X (one control character, no Enter), "wait SECONDS" lets that much time pass. The terminal is 200x50, and answers the cursor-position queries PSReadLine makes. Prints the
 transcript (without escape sequences) and exits 0 when every step was met, 1 when one timed out (TIMEOUT seconds
 per step), with the step named on stderr.
 """
@@ -55,6 +55,14 @@ def main():
         verb, _, text = step.partition(" ")
         if verb == "send":
             os.write(fd, text.encode() + b"\r")
+            continue
+        if verb == "wait":
+            end = time.time() + float(text)
+            while time.time() < end and read(0.05):
+                pass
+            continue
+        if verb == "ctrl":
+            os.write(fd, bytes([ord(text[0].upper()) & 0x1F]))
             continue
         deadline = time.time() + timeout
         while True:

@@ -20,6 +20,8 @@ public sealed class WireFormatTests
                 Cwd = "/work",
                 User = new UserSpec { Uid = 1000, Gid = 1001, Umask = 0x3f, AdditionalGids = [5, 6] },
                 NoNewPrivileges = true,
+                Terminal = true,
+                ConsoleSize = new ConsoleSizeSpec { Height = 50, Width = 200 },
             },
             Hostname = "box",
             Root = new RootSpec { Path = "fs", Readonly = true },
@@ -39,6 +41,8 @@ public sealed class WireFormatTests
         Assert.Equal((1000u, 1001u, (uint?)0x3f), (p.User.Uid, p.User.Gid, p.User.Umask));
         Assert.Equal([5u, 6u], p.User.AdditionalGids!);
         Assert.True(p.NoNewPrivileges);
+        Assert.True(p.Terminal);
+        Assert.Equal((50u, 200u), (p.ConsoleSize!.Height, p.ConsoleSize.Width));
         Assert.Equal("box", bundle.Spec.Hostname);
         Assert.Equal(("fs", true), (bundle.Spec.Root.Path, bundle.Spec.Root.Readonly));
         Assert.Equal(2, bundle.Spec.Mounts.Count);
@@ -103,6 +107,15 @@ public sealed class WireFormatTests
             File.WriteAllBytes(Path.Combine(directory, Bundle.RootfsMountsFile), mounts);
             Assert.Equal(["/from-prepared"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
             File.WriteAllBytes(Path.Combine(directory, Bundle.ConfigFile), [.. config, (byte)'\n']);
+            Assert.Equal(["/bin/true"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
+
+            // An init.bin an older shim wrote (its request in another format) is read the slow way, not misread.
+            File.WriteAllBytes(Path.Combine(directory, Bundle.ConfigFile), config);
+            Assert.Equal(["/from-prepared"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
+            byte[] prepared = File.ReadAllBytes(Path.Combine(directory, PreparedBundle.FileName));
+            int request = 4 + 4 + config.Length + 4 + mounts.Length;
+            "PSC2"u8.CopyTo(prepared.AsSpan(request));
+            File.WriteAllBytes(Path.Combine(directory, PreparedBundle.FileName), prepared);
             Assert.Equal(["/bin/true"], PreparedBundle.Load(directory, out _).Spec.Process.Args);
 
             // A truncated or missing init.bin is no error either.
