@@ -58,7 +58,13 @@ public sealed class CgroupTests : IDisposable
         bool frozen = _cgroup.IsFrozen;
         char frozenState = ProcStat.TryRead(sleeper.Id)!.State;
         _cgroup.Thaw();
+        // Thawed, the sleeper is woken and runs for a moment ('R') before it sleeps again: wait for that, a frozen
+        // task would stay 'D'.
         char thawedState = ProcStat.TryRead(sleeper.Id)!.State;
+        for (var watch = System.Diagnostics.Stopwatch.StartNew(); thawedState != 'S' && watch.Elapsed < TimeSpan.FromSeconds(5); Thread.Sleep(10))
+        {
+            thawedState = ProcStat.TryRead(sleeper.Id)!.State;
+        }
         _cgroup.KillAll();
         sleeper.WaitForExit();
         bool removed = _cgroup.Remove(TimeSpan.FromSeconds(5));
