@@ -172,14 +172,14 @@ internal sealed class LogRelay : IDisposable
     /// <summary>One read from our stdin into the terminal; false at end of file, or when the terminal is gone.</summary>
     private bool CopyInput(byte[] buffer)
     {
-        int n = RawIo.Read(0, buffer);
         try
         {
+            int n = RawIo.Read(0, buffer);
             return n > 0 && RawIo.WriteAll(_terminal!.Fd, buffer.AsSpan(0, n));
         }
         catch (LinuxException)
         {
-            return false; // EIO: the container has ended
+            return false; // EIO: the container has ended; or our stdin failed: the output is still relayed
         }
     }
 

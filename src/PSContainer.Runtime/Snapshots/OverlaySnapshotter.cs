@@ -22,13 +22,6 @@ public sealed class OverlaySnapshotter : SnapshotStore
         _options = (options ?? new LayerUnpackOptions()) with { WhiteoutMode = WhiteoutMode.Overlay };
     }
 
-    /// <summary>
-    /// One overlay mount: <c>lowerdir+=</c> for the init directory (the runtime's mount points, see
-    /// SnapshotStore.InitDirectory) and each layer of the chain, top first, then <c>upperdir=</c> and <c>workdir=</c>. Even a single-layer image gets an overlay, so that
-    /// the container's writes land in its upper directory and never in the shared snapshot. An ephemeral container's
-    /// overlay is <c>volatile</c> (podman does the same for run --rm): no sync of the upper filesystem when it is
-    /// unmounted or when the container calls fsync — its upper directory is deleted when it ends anyway.
-    /// </summary>
     /// <summary>overlayfs's "volatile" (Linux 5.10): the upper filesystem is never synced for this mount.</summary>
     public const string VolatileOption = "volatile";
 
@@ -50,6 +43,14 @@ public sealed class OverlaySnapshotter : SnapshotStore
         }
     }
 
+    /// <summary>
+    /// One overlay mount: <c>lowerdir+=</c> for the init directory (the runtime's mount points, see
+    /// SnapshotStore.InitDirectory) and each layer of the chain, top first, then <c>upperdir=</c> and
+    /// <c>workdir=</c>. Even a single-layer image gets an overlay, so that the container's writes land in its upper
+    /// directory and never in the shared snapshot. An ephemeral container's overlay is <c>volatile</c> (podman does
+    /// the same for run --rm): no sync of the upper filesystem when it is unmounted or when the container calls
+    /// fsync — its upper directory is deleted when it ends anyway.
+    /// </summary>
     public override IReadOnlyList<Mount> PrepareRootfs(Digest? topChainId, string upperDirectory, string workDirectory, bool ephemeral = false)
     {
         // The init directory first (topmost): the runtime's mount points exist before the container starts, so

@@ -184,8 +184,9 @@ public abstract class SnapshotStore : ISnapshotter
     /// (/dev, /proc, /sys), as in docker's init layer (whose content is the same for every container, so one copy
     /// serves them all). Without it, stage 2 created whichever of them the image lacks in the container's upper
     /// directory at every start (minimal images have none of them), and deleting the container then waited for each
-    /// of those directories' blocks to be discarded (ext4 -o discard: about 0.2 ms each here). Written once into <c>new-&lt;key&gt;-&lt;random&gt;</c> under
-    /// its own lock (so <see cref="CleanLeftovers"/> knows a dead writer's), then renamed into place; immutable after.
+    /// of those directories' blocks to be discarded (ext4 -o discard: about 0.2 ms each here). Written once into
+    /// <c>new-&lt;key&gt;-&lt;random&gt;</c> under its own lock (so <see cref="CleanLeftovers"/> knows a dead writer's),
+    /// then renamed into place; immutable after.
     /// </summary>
     protected string InitDirectory()
     {
