@@ -11,11 +11,12 @@ namespace PSContainer.Shim;
 /// </summary>
 internal static class ExecInit
 {
-    public static int Run(string syncFdText, string errorFdText, string mountNamespaceFdText)
+    public static int Run(string syncFdText, string errorFdText, string mountNamespaceFdText, string consoleFdText)
     {
         using SafeFd sync = new(int.Parse(syncFdText, CultureInfo.InvariantCulture));
         using SafeFd errors = new(int.Parse(errorFdText, CultureInfo.InvariantCulture));
         using SafeFd mountNamespace = new(int.Parse(mountNamespaceFdText, CultureInfo.InvariantCulture));
+        using SafeFd console = new(int.Parse(consoleFdText, CultureInfo.InvariantCulture));
         try
         {
             ProcessControl.SetParentDeathSignal(Signals.SIGKILL);
@@ -28,8 +29,15 @@ internal static class ExecInit
             Namespaces.Enter(mountNamespace, Namespaces.CloneFlag("mount"));
             mountNamespace.Dispose();
 
-            // Its own session, away from the helper's terminal (as the container's init has).
+            // Its own session, away from the helper's terminal (as the container's init has); with -Tty, a terminal
+            // from the container's devpts (its root is ours now), the master sent to the helper, as stage 2 does.
             ProcessControl.NewSession();
+            if (request.Bundle.Spec.Process.Terminal)
+            {
+                ContainerTerminal.Setup(console, request.Bundle.Spec.Process);
+            }
+
+            console.Dispose();
             ProcessSetup.FinishAndExec(request.Bundle.Spec.Process, request.SeccompProgram, request.Bundle.Spec.Linux.Seccomp?.Flags, initStarted: null);
             return 0; // not reached
         }

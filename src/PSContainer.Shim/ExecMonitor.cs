@@ -59,6 +59,8 @@ internal static class ExecMonitor
         using SignalForwarder forwarder = new();
         using Pipe sync = Pipe.Create();
         using Pipe errors = Pipe.Create();
+        (SafeFd consoleSocket, SafeFd consoleForChild) = FdPassing.SocketPair(); // a terminal's master, if any
+        using SafeFd console = consoleSocket;
         foreach ((SafeFd fd, string type) in namespaces)
         {
             using (fd)
@@ -72,6 +74,7 @@ internal static class ExecMonitor
         sync.ReadEnd.SetCloseOnExec(false);
         errors.WriteEnd.SetCloseOnExec(false);
         mountNamespace.SetCloseOnExec(false);
+        consoleForChild.SetCloseOnExec(false);
         SpawnedChild child = SpawnedChild.Start("/proc/self/exe",
         [
             "/proc/self/exe",
@@ -80,10 +83,12 @@ internal static class ExecMonitor
             sync.ReadEnd.Fd.ToString(CultureInfo.InvariantCulture),
             errors.WriteEnd.Fd.ToString(CultureInfo.InvariantCulture),
             mountNamespace.Fd.ToString(CultureInfo.InvariantCulture),
+            consoleForChild.Fd.ToString(CultureInfo.InvariantCulture),
         ]);
         sync.ReadEnd.Dispose();
         errors.WriteEnd.Dispose();
         mountNamespace.Dispose();
+        consoleForChild.Dispose();
         try
         {
             forwarder.ForwardTo(child.Id);
@@ -104,6 +109,18 @@ internal static class ExecMonitor
 
         // 5. EOF without data: the process was exec'd. A record: the child failed and is exiting.
         byte[] report = errors.ReadEnd.ReadToEnd(limit: 4096);
+
+        // docker exec -t: the child sent its terminal's master before its exec; relay it (and our stdin into it)
+        // until the process has exited and its output is drained, before reaping it.
+        if (report.Length == 0 && process.Terminal && ContainerTerminal.Receive(console) is { } master)
+        {
+            using (master)
+            using (ProcessHandle? handle = ProcessHandle.Open(child.Id, ProcessIdentity.Read(child.Id)?.StartTime ?? 0))
+            {
+                TerminalRelay.Run(master, handle);
+            }
+        }
+
         ChildExit exit = child.WaitForExit();
         if (report.Length > 0)
         {

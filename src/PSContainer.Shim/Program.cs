@@ -10,7 +10,7 @@ namespace PSContainer.Shim;
 /// psc-shim run [--detach] [--remove] &lt;bundle&gt;         stage 1, the monitor (what the engine starts)
 /// psc-shim init &lt;bundle&gt; &lt;sync&gt; &lt;error&gt; &lt;console&gt;   stage 2, the container's init (started by stage 1 only)
 /// psc-shim exec &lt;bundle&gt; &lt;process.json&gt;               joins a running container and runs a process in it
-/// psc-shim exec-init &lt;bundle&gt; &lt;sync&gt; &lt;error&gt; &lt;mnt&gt;   its child inside the container (started by exec only)
+/// psc-shim exec-init &lt;bundle&gt; &lt;sync&gt; &lt;error&gt; &lt;mnt&gt; &lt;console&gt;   its child in the container (started by exec only)
 /// </code>
 /// Main stays tiny: everything the container's start-up time does not need is left out of this path.
 /// </summary>
@@ -36,9 +36,9 @@ internal static class Program
             return ExecMonitor.Run(args[1], args[2]);
         }
 
-        if (args.Length == 5 && args[0] == "exec-init")
+        if (args.Length == 6 && args[0] == "exec-init")
         {
-            return ExecInit.Run(args[2], args[3], args[4]);
+            return ExecInit.Run(args[2], args[3], args[4], args[5]);
         }
 
         Console.Error.WriteLine("usage: psc-shim run [--detach [--remove]] <bundle> | psc-shim exec <bundle> <process.json>");

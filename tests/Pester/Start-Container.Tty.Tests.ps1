@@ -1,5 +1,6 @@
-# Start-Container -Tty (docker run -t, and -it with -Interactive): a pseudo-terminal made in the container's own devpts,
-# seen from inside the container, and a real terminal session driven through a pseudo-terminal on this side too.
+# -Tty on Start-Container and Invoke-ContainerCommand (docker run/exec -t, and -it with -Interactive): a pseudo-terminal
+# made in the container's own devpts, seen from inside the container, and real terminal sessions driven through a
+# pseudo-terminal on this side too.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHarness.psm1') -Force
@@ -73,3 +74,41 @@ Describe 'Start-Container -Tty' {
         $LASTEXITCODE | Should -Be 0 -Because ($transcript -join "`n")
     }
 }
+
+Describe 'Invoke-ContainerCommand -Tty' {
+    BeforeAll {
+        $null = Start-Container $busybox -Detach -Name tty-exec sleep 600
+    }
+    AfterAll {
+        Remove-Container tty-exec -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'gives the command a terminal of its own from the container''s devpts, and keeps its exit code' {
+        $out = Invoke-ContainerCommand tty-exec -Tty sh -c 'tty; for fd in 0 1 2; do test -t $fd && echo "tty $fd"; done; echo pid-$$; exit 4'
+        $LASTEXITCODE | Should -Be 4
+        $out[0..3] | Should -Be @('/dev/pts/0', 'tty 0', 'tty 1', 'tty 2')
+        $out[4] | Should -Not -Be 'pid-1' -Because 'the command joins the container; its init stays PID 1'
+        Invoke-ContainerCommand tty-exec sh -c 'tty; ls /dev/pts' | Should -Be @('not a tty', 'ptmx') -Because 'the terminal went with the command'
+    }
+
+    It 'refuses pipeline input' {
+        { 'x' | Invoke-ContainerCommand tty-exec -Tty cat -ErrorAction Stop } | Should -Throw -ErrorId 'TtyWithPipelineInput,*'
+    }
+
+    It 'runs a session at a terminal with -Interactive (docker exec -it)' {
+        $steps = @(
+            'expect PS '
+            "send Import-Module '$manifest'; Invoke-ContainerCommand tty-exec -Interactive -Tty sh; 'after: ' + `$LASTEXITCODE"
+            'expect # '
+            'send echo x-$((6*7))'
+            'expect x-42'
+            'send exit 6'
+            'expect after: 6'
+            'send exit'
+        )
+        $env:PSCONTAINER_ROOT, $env:PSCONTAINER_CONFIG | Should -Not -BeNullOrEmpty
+        $transcript = $steps | & python3 $session 30 dotnet pwsh -NoProfile -NoLogo
+        $LASTEXITCODE | Should -Be 0 -Because ($transcript -join "`n")
+    }
+}
+

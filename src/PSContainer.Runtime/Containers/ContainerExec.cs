@@ -81,7 +81,8 @@ public sealed class ContainerExec
             Cwd = string.IsNullOrEmpty(options.WorkingDirectory) ? container.Cwd : options.WorkingDirectory,
             User = user,
             Capabilities = caps,
-            Terminal = false,
+            Terminal = options.Tty,
+            ConsoleSize = options.Tty && options.TerminalSize is { } size ? new ConsoleSizeSpec { Height = size.Rows, Width = size.Columns } : null,
         };
     }
 }

@@ -17,4 +17,10 @@ public sealed record ExecOptions
 
     /// <summary>Every capability this process can hand on, instead of the container's set (docker exec --privileged).</summary>
     public bool Privileged { get; init; }
+
+    /// <summary>docker exec -t: a pseudo-terminal from the container's devpts as the process's stdin, stdout and stderr.</summary>
+    public bool Tty { get; init; }
+
+    /// <summary>With <see cref="Tty"/>: the terminal's initial size (rows, columns).</summary>
+    public (uint Rows, uint Columns)? TerminalSize { get; init; }
 }

@@ -21,6 +21,7 @@ namespace PSContainer.Commands.Cmdlets;
 /// <example><code>Invoke-ContainerCommand web -User nobody -- id</code></example>
 /// <example><code>'hello' | Invoke-ContainerCommand web -- wc -c</code></example>
 /// <example><code>(Invoke-ContainerCommand web sh -c 'exit 3' -PassThru).ExitCode</code></example>
+/// <example><code>Invoke-ContainerCommand web -Interactive -Tty sh</code></example>
 [Cmdlet(VerbsLifecycle.Invoke, "ContainerCommand")]
 [OutputType(typeof(string), typeof(ContainerCommandResult))]
 public sealed class InvokeContainerCommandCommand : ContainerCmdletBase
@@ -67,6 +68,13 @@ public sealed class InvokeContainerCommandCommand : ContainerCmdletBase
     [Parameter]
     public SwitchParameter Interactive { get; set; }
 
+    /// <summary>
+    /// Gives the command a pseudo-terminal from the container's devpts (docker exec -t); with -Interactive at a
+    /// terminal, a terminal session in the container until the command exits (docker exec -it).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Tty { get; set; }
+
     /// <summary>Input for the command's stdin (from the pipeline).</summary>
     [Parameter(ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
@@ -82,6 +90,14 @@ public sealed class InvokeContainerCommandCommand : ContainerCmdletBase
 
     protected override void EndProcessing()
     {
+        if (Tty && _hasInput)
+        {
+            // As Start-Container -Tty: typed-ahead input can be flushed by the program's own terminal set-up.
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                "-Tty: pipeline input cannot be typed into the command's terminal; leave out -Tty to pass it as stdin"),
+                "TtyWithPipelineInput", ErrorCategory.InvalidArgument, InputObject));
+        }
+
         Container container;
         ExitStatus status;
         try
@@ -133,6 +149,8 @@ public sealed class InvokeContainerCommandCommand : ContainerCmdletBase
             WorkingDirectory = WorkingDirectory,
             Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
             Privileged = Privileged,
+            Tty = Tty,
+            TerminalSize = Tty ? Runtime.Linux.Pty.SizeOf(1) ?? Runtime.Linux.Pty.SizeOf(0) : null,
         };
         string? input = _hasInput ? _input.ToString() : null;
         PipelinePump pump = new();
@@ -140,7 +158,7 @@ public sealed class InvokeContainerCommandCommand : ContainerCmdletBase
         {
             using RunningExec running = Engine.Exec.Start(container, options);
             using CancellationTokenRegistration stop = CancellationToken.Register(running.Kill);
-            Task streams = ContainerAttach.RelayStreamsAsync(this, pump, running.StandardInput, running.StandardOutput, running.StandardError, input, Interactive);
+            Task streams = ContainerAttach.RelayStreamsAsync(this, pump, running.StandardInput, running.StandardOutput, running.StandardError, input, Interactive, Tty);
             ExitStatus status = await running.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             await streams.ConfigureAwait(false);
             return status;
