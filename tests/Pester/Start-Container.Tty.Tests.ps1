@@ -58,7 +58,9 @@ Describe 'Start-Container -Tty' {
             'expect / # '
             'send echo in-$((6*7))'
             'expect in-42'
-            'send sleep 60'
+            # Ctrl+C once sleep runs: the shell's line editor reads keys itself (no signals) until it starts a command.
+            'send echo zz-$((1+1)); sleep 60'
+            'expect zz-2'
             'wait 1'
             'ctrl c'
             'expect / # '
