@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 using static Tmds.Linux.LibC;
 
 namespace PSContainer.Runtime.Linux;
@@ -11,21 +12,6 @@ namespace PSContainer.Runtime.Linux;
 /// </summary>
 public static unsafe class Pty
 {
-    private const int TIOCGWINSZ = 0x5413;
-    private const int TIOCSWINSZ = 0x5414;
-    private const int TIOCSCTTY = 0x540E;
-    private const int TIOCSPTLCK = 0x40045431;
-    private const int TIOCGPTPEER = 0x5441;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct WinSize
-    {
-        public ushort Rows;
-        public ushort Columns;
-        public ushort XPixels;
-        public ushort YPixels;
-    }
-
     /// <summary>
     /// Opens a new terminal in the devpts behind /dev/ptmx (as the caller sees it): the master and its peer, both
     /// close-on-exec, sized <paramref name="rows"/> x <paramref name="columns"/> unless those are 0.
@@ -66,7 +52,7 @@ public static unsafe class Pty
     /// <summary>Sets a terminal's size (TIOCSWINSZ).</summary>
     public static void Resize(int fd, uint rows, uint columns)
     {
-        WinSize size = new() { Rows = (ushort)Math.Min(rows, ushort.MaxValue), Columns = (ushort)Math.Min(columns, ushort.MaxValue) };
+        winsize size = new() { ws_row = (ushort)Math.Min(rows, ushort.MaxValue), ws_col = (ushort)Math.Min(columns, ushort.MaxValue) };
         if (ioctl(fd, TIOCSWINSZ, (void*)&size) < 0)
         {
             throw LinuxException.FromLastError("ioctl TIOCSWINSZ");
@@ -76,9 +62,9 @@ public static unsafe class Pty
     /// <summary>The size of the terminal on <paramref name="fd"/>, or null if it is none.</summary>
     public static (uint Rows, uint Columns)? SizeOf(int fd)
     {
-        WinSize size;
-        return isatty(fd) == 1 && ioctl(fd, TIOCGWINSZ, (void*)&size) == 0 && size.Rows > 0 && size.Columns > 0
-            ? (size.Rows, size.Columns)
+        winsize size;
+        return isatty(fd) == 1 && ioctl(fd, TIOCGWINSZ, (void*)&size) == 0 && size.ws_row > 0 && size.ws_col > 0
+            ? (size.ws_row, size.ws_col)
             : null;
     }
 

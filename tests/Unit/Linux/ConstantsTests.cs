@@ -144,6 +144,7 @@ public sealed class ConstantsTests
         ("ENOENT", "ENOENT", Errno.ENOENT),
         ("ESRCH", "ESRCH", Errno.ESRCH),
         ("EINTR", "EINTR", Errno.EINTR),
+        ("EIO", "EIO", Errno.EIO),
         ("ENOEXEC", "ENOEXEC", Errno.ENOEXEC),
         ("ECHILD", "ECHILD", Errno.ECHILD),
         ("EACCES", "EACCES", Errno.EACCES),
