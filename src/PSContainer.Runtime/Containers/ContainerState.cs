@@ -28,7 +28,7 @@ internal sealed record ContainerState(
         }
         if (exit is not null)
         {
-            return new ContainerState(ContainerStatus.Exited, shim?.Pid, exit.ExitCode, exit.Error, shim?.StartedAt, exit.FinishedAt, shim) { OOMKilled = exit.OOMKilled };
+            return Exited(exit, shim);
         }
         if (shim is null)
         {
@@ -45,9 +45,19 @@ internal sealed record ContainerState(
         {
             return new ContainerState(ContainerStatus.Running, shim.Pid, null, null, shim.StartedAt, null, shim);
         }
+        // Both gone. The monitor writes exit.json and then exits, so it may have recorded the end since the read
+        // above: read it again before calling the monitor killed (a detached run that ended just then looked 137).
+        if (Try(() => ExitStatus.ReadFrom(directory)) is { } recorded)
+        {
+            return Exited(recorded, shim);
+        }
+
         // The monitor died without recording an exit (kill -9): the container died with it (PDEATHSIG, SIGKILL).
         return new ContainerState(ContainerStatus.Exited, shim.Pid, 137, MonitorKilled, shim.StartedAt, null, shim);
     }
+
+    private static ContainerState Exited(ExitStatus exit, ShimState? shim) =>
+        new(ContainerStatus.Exited, shim?.Pid, exit.ExitCode, exit.Error, shim?.StartedAt, exit.FinishedAt, shim) { OOMKilled = exit.OOMKilled };
 
     private static T? Try<T>(Func<T?> read) where T : class
     {
